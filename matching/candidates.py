@@ -1,0 +1,216 @@
+"""Candidate generation: knock-outs with reasons, scoring of the survivors, top-k per seeker.
+
+Seekers are processed in blocks so that memory stays bounded whatever the population:
+a block's knock-out masks are ``block × n_vacancies`` booleans, and only the pairs that
+survive are scored. Each knocked-out pair gets the first failing reason in
+:class:`Knockout` order; per seeker, every failing reason is counted so explanations can
+say "12 vacancies need a certificate you do not have yet".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Callable
+
+import numpy as np
+
+from matching.features import pair_features
+from matching.timing import StageTimer
+from passport.geography import haversine_km, road_km
+from passport.population import SeekerArrays, VacancyArrays
+from passport.taxonomy import Taxonomy
+
+
+class Knockout(IntEnum):
+    """Why a (seeker, vacancy) pair is not a candidate; checked in this order."""
+
+    FEASIBLE = 0
+    NO_CONSENT = 1
+    HOURS = 2
+    TRAVEL = 3
+    LANGUAGE = 4
+    MUST_HAVE = 5
+
+
+KNOCKOUT_TEXT = {
+    Knockout.NO_CONSENT: "not included in batch matching (no consent)",
+    Knockout.HOURS: "working hours do not fit",
+    Knockout.TRAVEL: "too far to travel",
+    Knockout.LANGUAGE: "Dutch language level below the minimum",
+    Knockout.MUST_HAVE: "a required certificate or skill is missing",
+}
+N_REASONS = len(Knockout)
+
+PairScoreFn = Callable[[SeekerArrays, VacancyArrays, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
+class CandidateGraph:
+    """The candidate pairs: three parallel arrays plus what was knocked out.
+
+    Attributes
+    ----------
+    seeker, vacancy : ndarray of shape (n_pairs,), int32
+        Indices into the seeker and vacancy arrays; sorted by seeker, then best score first.
+    score : ndarray of shape (n_pairs,), float32
+        The scorer's P(success) for each pair.
+    distance_km : ndarray of shape (n_pairs,), float32
+    knockout_counts : ndarray of shape (n_seekers, N_REASONS), int32
+        For each seeker, how many vacancies fail each knock-out (a vacancy may fail
+        several); column 0 counts the feasible vacancies before the top-k cut.
+    """
+
+    seeker: np.ndarray
+    vacancy: np.ndarray
+    score: np.ndarray
+    distance_km: np.ndarray
+    n_seekers: int
+    n_vacancies: int
+    knockout_counts: np.ndarray
+    top_k: int
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.seeker)
+
+    @property
+    def n_feasible(self) -> np.ndarray:
+        return self.knockout_counts[:, Knockout.FEASIBLE]
+
+    def candidates_per_seeker(self) -> np.ndarray:
+        return np.bincount(self.seeker, minlength=self.n_seekers)
+
+
+def knockout_codes(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index=None):
+    """Knock-out code per (seeker, vacancy) for a block of seekers against all vacancies.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_block, n_vacancies), uint8
+        :class:`Knockout` value of the first failing check (0 when feasible).
+    failing : dict of Knockout → bool ndarray of the same shape
+        Every check's own failures, for per-reason counts.
+    distance_km : ndarray of shape (n_block, n_vacancies), float32
+    """
+    s = np.arange(seekers.n) if seeker_index is None else np.asarray(seeker_index)
+    distance = road_km(haversine_km(seekers.lat[s, None], seekers.lon[s, None],
+                                    vacancies.lat[None, :], vacancies.lon[None, :])).astype(np.float32)
+    no_consent = np.broadcast_to(~seekers.consent_matching[s, None], distance.shape)
+    hours = (np.minimum(seekers.hours_max[s, None], vacancies.hours_max[None, :])
+             < np.maximum(seekers.hours_min[s, None], vacancies.hours_min[None, :]))
+    travel = distance > seekers.max_travel_km[s, None]
+    language = seekers.dutch_cefr[s, None] < vacancies.min_dutch_cefr[None, :]
+    # Missing must-haves counted by one small matrix product instead of a pair loop.
+    lacking = (~seekers.hard[s]).astype(np.float32)
+    must_have = (lacking @ vacancies.must_have.T.astype(np.float32)) > 0.5
+    failing = {Knockout.NO_CONSENT: no_consent, Knockout.HOURS: hours, Knockout.TRAVEL: travel,
+               Knockout.LANGUAGE: language, Knockout.MUST_HAVE: must_have}
+    codes = np.zeros(distance.shape, dtype=np.uint8)
+    for reason in reversed(list(failing)):  # earliest reason written last, so it wins
+        codes[failing[reason]] = reason
+    return codes, failing, distance
+
+
+class FeatureScorer:
+    """Adapts a fitted scikit-learn style scorer to candidate generation.
+
+    Builds pair features, fits the scorer on the first batch if it is not fitted yet
+    (rule-based scorers only check the schema), and returns P(success).
+    """
+
+    def __init__(self, scorer, taxonomy: Taxonomy):
+        self.scorer = scorer
+        self.taxonomy = taxonomy
+
+    def __call__(self, seekers, vacancies, seeker_index, vacancy_index, distance_km):
+        X = pair_features(seekers, vacancies, seeker_index, vacancy_index, self.taxonomy, distance_km=distance_km)
+        if not hasattr(self.scorer, "n_features_in_"):
+            if len(X) == 0:
+                return np.empty(0, dtype=np.float32)
+            self.scorer.fit(X)
+        if hasattr(self.scorer, "score_pairs"):
+            return self.scorer.score_pairs(X).astype(np.float32)
+        return self.scorer.predict_proba(X)[:, 1].astype(np.float32)
+
+
+def _top_k_within(group, score, k) -> np.ndarray:
+    """Positions of each group's best pairs, ordered by group then descending score.
+
+    *k* is one number for all groups or an array giving each group's own limit.
+    """
+    order = np.lexsort((-score, group))
+    sorted_group = group[order]
+    starts = np.searchsorted(sorted_group, sorted_group, side="left")
+    rank = np.arange(len(order)) - starts
+    limit = k if np.isscalar(k) else np.asarray(k)[sorted_group]
+    return order[rank < limit]
+
+
+def block_size_for(n_vacancies: int, memory_budget_mb: float) -> int:
+    # ~40 bytes per (seeker, vacancy) cell: distance, five masks, codes and temporaries.
+    return int(max(1, memory_budget_mb * 1e6 // (40 * max(n_vacancies, 1))))
+
+
+def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_fn: PairScoreFn, *,
+                        top_k: int = 100, per_opening: int = 20, memory_budget_mb: float = 256.0,
+                        timer: StageTimer | None = None) -> CandidateGraph:
+    """Knock-outs, scoring, top-k per seeker and best candidates per vacancy, block by block.
+
+    A pair is kept if it is among its seeker's *top_k* or among its vacancy's
+    ``per_opening × openings`` best. The second rule keeps vacancies that nobody ranks
+    highly from being starved of candidates, which top-k per seeker alone does: on the
+    default demo market, top-40 alone reaches 87 % of the full-graph optimum, the
+    defaults (100 per seeker, 20 per opening) 99.4 %.
+
+    Parameters
+    ----------
+    score_fn : callable
+        ``score_fn(seekers, vacancies, seeker_index, vacancy_index, distance_km) → scores``,
+        e.g. a :class:`FeatureScorer`.
+    top_k : int
+        Candidates kept per seeker (the best by score).
+    per_opening : int
+        Candidates kept per vacancy opening (0 disables the per-vacancy rule).
+    memory_budget_mb : float
+        Bound on the per-block working memory.
+    """
+    if top_k < 1:
+        raise ValueError(f"top_k: must be at least 1, got {top_k}")
+    timer = timer or StageTimer()
+    block = block_size_for(vacancies.n, memory_budget_mb)
+    counts = np.zeros((seekers.n, N_REASONS), dtype=np.int32)
+    vacancy_limit = per_opening * vacancies.openings.astype(np.int64)
+    parts = []
+    best_for_vacancy = tuple(np.empty(0, dtype=t) for t in (np.int32, np.int32, np.float32, np.float32))
+    for start in range(0, seekers.n, block):
+        stop = min(start + block, seekers.n)
+        with timer.stage("knock-outs"):
+            codes, failing, distance = knockout_codes(seekers, vacancies, np.arange(start, stop))
+            for reason, mask in failing.items():
+                counts[start:stop, reason] = mask.sum(axis=1)
+            feasible = codes == Knockout.FEASIBLE
+            counts[start:stop, Knockout.FEASIBLE] = feasible.sum(axis=1)
+            local_s, v = np.nonzero(feasible)
+            s = (local_s + start).astype(np.int32)
+            d = distance[local_s, v]
+        with timer.stage("scoring"):
+            score = np.asarray(score_fn(seekers, vacancies, s, v, d), dtype=np.float32)
+        with timer.stage("top-k"):
+            keep = _top_k_within(s, score, top_k)
+            parts.append((s[keep], v[keep].astype(np.int32), score[keep], d[keep]))
+            if per_opening > 0:
+                # Running per-vacancy best across blocks: merge, then cut back to the limit.
+                pool = [np.concatenate([old, new]) for old, new in
+                        zip(best_for_vacancy, (s, v.astype(np.int32), score, d))]
+                best_for_vacancy = tuple(a[_top_k_within(pool[1], pool[2], vacancy_limit)] for a in pool)
+    with timer.stage("top-k"):
+        parts.append(best_for_vacancy)
+        seeker, vacancy, score, distance = (np.concatenate([p[i] for p in parts]) for i in range(4))
+        key = seeker.astype(np.int64) * vacancies.n + vacancy
+        _, first = np.unique(key, return_index=True)
+        order = first[np.lexsort((-score[first], seeker[first]))]
+        seeker, vacancy, score, distance = seeker[order], vacancy[order], score[order], distance[order]
+    return CandidateGraph(seeker=seeker.astype(np.int32), vacancy=vacancy.astype(np.int32),
+                          score=score.astype(np.float32), distance_km=distance.astype(np.float32),
+                          n_seekers=seekers.n, n_vacancies=vacancies.n, knockout_counts=counts, top_k=top_k)

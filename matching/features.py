@@ -1,0 +1,126 @@
+"""Pair features for (seeker, vacancy) pairs, vectorised over pairs.
+
+Fit is about meeting requirements. For each soft skill the passport gives a level ``x``
+with standard error ``se`` and the vacancy asks level ``r``. Treating the true level as
+``T ~ Normal(x, se²)``:
+
+* probability of meeting the requirement: ``P(T ≥ r − tolerance) = Φ((x − r + tolerance) / se)``;
+* expected shortfall: ``E[max(0, r − T)] = d·Φ(d/se) + se·φ(d/se)`` with ``d = r − x``;
+* expected surplus:   ``E[max(0, T − r)] = −d·Φ(−d/se) + se·φ(d/se)``, capped at one level
+  because being far above a requirement adds little.
+
+Each is averaged with the vacancy's importance weights, overall and per skill cluster.
+The same feature schema feeds the rule-based scorer now and learned models later.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from passport.geography import haversine_km, road_km
+from passport.population import SeekerArrays, VacancyArrays
+from passport.taxonomy import Taxonomy
+
+FEATURE_SCHEMA_VERSION = "pair-features/1"
+REQUIREMENT_TOLERANCE = 0.25
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+
+CORE_FEATURES = (
+    "fit_p_meet",          # importance-weighted mean probability of meeting each requirement
+    "fit_shortfall",       # importance-weighted mean expected shortfall (levels)
+    "fit_surplus",         # importance-weighted mean expected surplus, capped at 1 level
+    "must_have_missing",   # must-have hard skills the seeker lacks (0 after knock-outs)
+    "nice_to_have_coverage",
+    "education_gap",       # seeker EQF minus the vacancy's preferred EQF
+    "language_gap",        # seeker Dutch CEFR rank minus the vacancy's minimum
+    "distance_km",         # estimated road distance
+    "travel_ratio",        # distance over the seeker's own maximum
+    "hours_overlap",       # share of the vacancy's hours range the seeker accepts
+    "sector_match",        # 1 if the seeker wants to work in this sector
+)
+
+
+def feature_names(taxonomy: Taxonomy) -> tuple[str, ...]:
+    """Full feature schema: core features, then ``p_meet_<cluster>`` per soft-skill cluster."""
+    return CORE_FEATURES + tuple(f"p_meet_{c}" for c in taxonomy.clusters)
+
+
+def _normal_pdf(z):
+    return _INV_SQRT_2PI * np.exp(-0.5 * z * z)
+
+
+def skill_fit_terms(levels, se, required, tolerance: float = REQUIREMENT_TOLERANCE):
+    """Per-skill probability of meeting, expected shortfall and capped expected surplus.
+
+    All arguments broadcast; returns three arrays of the broadcast shape.
+    """
+    levels = np.asarray(levels, dtype=np.float32)
+    se = np.asarray(se, dtype=np.float32)
+    d = np.asarray(required, dtype=np.float32) - levels
+    z = d / se
+    cdf = ndtr(z)
+    pdf = _normal_pdf(z)
+    p_meet = ndtr((tolerance - d) / se)
+    shortfall = d * cdf + se * pdf
+    surplus = np.minimum(-d * (1.0 - cdf) + se * pdf, 1.0)
+    return p_meet, shortfall, surplus
+
+
+def pair_features(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index, vacancy_index,
+                  taxonomy: Taxonomy, *, distance_km=None) -> np.ndarray:
+    """Feature matrix of shape ``(n_pairs, len(feature_names(taxonomy)))``, float32.
+
+    Parameters
+    ----------
+    seekers, vacancies : population arrays (observed passports, never the ground truth).
+    seeker_index, vacancy_index : array-like of shape (n_pairs,)
+    distance_km : array-like of shape (n_pairs,), optional
+        Road distances already computed by candidate generation.
+    """
+    s = np.asarray(seeker_index)
+    v = np.asarray(vacancy_index)
+    weight = vacancies.importance[v]
+    weight_sum = weight.sum(axis=1)
+    p_meet, shortfall, surplus = skill_fit_terms(seekers.levels[s], seekers.se[s], vacancies.required[v])
+
+    n_pairs = len(s)
+    names = feature_names(taxonomy)
+    out = np.empty((n_pairs, len(names)), dtype=np.float32)
+    out[:, 0] = (weight * p_meet).sum(axis=1) / weight_sum
+    out[:, 1] = (weight * shortfall).sum(axis=1) / weight_sum
+    out[:, 2] = (weight * surplus).sum(axis=1) / weight_sum
+
+    has = seekers.hard[s]
+    out[:, 3] = (vacancies.must_have[v] & ~has).sum(axis=1)
+    nice = vacancies.nice_to_have[v]
+    n_nice = nice.sum(axis=1)
+    out[:, 4] = np.where(n_nice > 0, (nice & has).sum(axis=1) / np.maximum(n_nice, 1), 1.0)
+    out[:, 5] = seekers.eqf[s].astype(np.float32) - vacancies.min_eqf[v]
+    out[:, 6] = seekers.dutch_cefr[s].astype(np.float32) - vacancies.min_dutch_cefr[v]
+    if distance_km is None:
+        distance_km = road_km(haversine_km(seekers.lat[s], seekers.lon[s], vacancies.lat[v], vacancies.lon[v]))
+    out[:, 7] = distance_km
+    out[:, 8] = out[:, 7] / seekers.max_travel_km[s]
+    overlap = (np.minimum(seekers.hours_max[s], vacancies.hours_max[v])
+               - np.maximum(seekers.hours_min[s], vacancies.hours_min[v])).astype(np.float32)
+    span = np.maximum(vacancies.hours_max[v] - vacancies.hours_min[v], 1).astype(np.float32)
+    out[:, 9] = np.clip(overlap / span, 0.0, 1.0)
+    out[:, 10] = seekers.sector_pref[s, vacancies.sector[v]]
+
+    cluster = taxonomy.skill_cluster_index
+    for c in range(len(taxonomy.clusters)):
+        in_cluster = cluster == c
+        w = weight[:, in_cluster]
+        w_sum = w.sum(axis=1)
+        # A vacancy that gives a cluster no weight is indifferent to it: count it as met.
+        out[:, len(CORE_FEATURES) + c] = np.where(
+            w_sum > 0, (w * p_meet[:, in_cluster]).sum(axis=1) / np.maximum(w_sum, 1e-9), 1.0)
+    return out
+
+
+def pair_features_frame(seekers, vacancies, seeker_index, vacancy_index, taxonomy) -> pd.DataFrame:
+    """:func:`pair_features` as a DataFrame with named columns (for analysts and tests)."""
+    return pd.DataFrame(pair_features(seekers, vacancies, seeker_index, vacancy_index, taxonomy),
+                        columns=list(feature_names(taxonomy)))
