@@ -140,8 +140,8 @@ class RuleBasedScorer(ClassifierMixin, BaseEstimator):
     def score_pairs(self, X) -> np.ndarray:
         """P(success) for each row, without the input validation (hot path).
 
-        Same result as ``predict_proba(X)[:, 1]`` for a float32/float64 feature array of
-        the fitted width.
+        Equals ``predict_proba(X)[:, 1]`` up to float32 rounding (relative 1e-6) when the
+        features are float32, as candidate generation builds them.
         """
         check_is_fitted(self)
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:

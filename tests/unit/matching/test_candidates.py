@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from matching import RuleBasedScorer
+from matching.candidates import FeatureScorer, Knockout, generate_candidates, knockout_codes
+
+
+def tweak(arrays, index, **changes):
+    """A copy of *arrays* with fields of row *index* changed."""
+    replaced = {}
+    for name, value in changes.items():
+        column = getattr(arrays, name).copy()
+        column[index] = value
+        replaced[name] = column
+    return dataclasses.replace(arrays, **replaced)
+
+
+@pytest.fixture()
+def pair(small_market):
+    """Seeker 0 and vacancy 0 made feasible: same place, fitting hours, all certificates."""
+    seekers = small_market.seekers.take([0])
+    vacancies = small_market.vacancies.take([0])
+    seekers = tweak(seekers, 0, lat=vacancies.lat[0], lon=vacancies.lon[0], hours_min=8, hours_max=40,
+                    dutch_cefr=6, consent_matching=True, hard=np.ones(seekers.hard.shape[1], dtype=bool))
+    return seekers, vacancies
+
+
+def code_of(seekers, vacancies):
+    codes, _, _ = knockout_codes(seekers, vacancies)
+    return Knockout(codes[0, 0])
+
+
+def test_a_pair_meeting_every_condition_is_feasible(pair):
+    assert code_of(*pair) == Knockout.FEASIBLE
+
+
+@pytest.mark.parametrize("change,expected", [
+    ({"consent_matching": False}, Knockout.NO_CONSENT),
+    ({"hours_min": 8, "hours_max": 8}, Knockout.HOURS),
+    ({"max_travel_km": 0.0, "lat": 52.5}, Knockout.TRAVEL),
+    ({"dutch_cefr": 0}, Knockout.LANGUAGE),
+])
+def test_each_knockout_is_reported_with_its_reason(pair, change, expected):
+    seekers, vacancies = pair
+    vacancies = tweak(vacancies, 0, hours_min=32, hours_max=40)
+    assert code_of(tweak(seekers, 0, **change), vacancies) == expected
+
+
+def test_a_missing_must_have_knocks_out(pair, taxonomy):
+    seekers, vacancies = pair
+    must = np.zeros(taxonomy.n_hard_skills, dtype=bool)
+    must[taxonomy.hard_skill_index("vca_basic")] = True
+    vacancies = tweak(vacancies, 0, must_have=must)
+    lacking = seekers.hard[0].copy()
+    lacking[taxonomy.hard_skill_index("vca_basic")] = False
+    assert code_of(tweak(seekers, 0, hard=lacking), vacancies) == Knockout.MUST_HAVE
+    assert code_of(seekers, vacancies) == Knockout.FEASIBLE
+
+
+def test_the_first_failing_reason_wins_and_every_reason_is_counted(pair):
+    seekers, vacancies = pair
+    seekers = tweak(seekers, 0, consent_matching=False, dutch_cefr=0)
+    codes, failing, _ = knockout_codes(seekers, vacancies)
+    assert codes[0, 0] == Knockout.NO_CONSENT
+    assert failing[Knockout.LANGUAGE][0, 0] and failing[Knockout.NO_CONSENT][0, 0]
+
+
+def test_candidates_respect_top_k_and_keep_only_feasible_pairs(small_market, taxonomy):
+    graph = generate_candidates(small_market.seekers, small_market.vacancies,
+                                FeatureScorer(RuleBasedScorer(), taxonomy), top_k=5, per_opening=0)
+    assert graph.candidates_per_seeker().max() <= 5
+    codes, _, _ = knockout_codes(small_market.seekers, small_market.vacancies)
+    assert (codes[graph.seeker, graph.vacancy] == Knockout.FEASIBLE).all()
+    # Sorted by seeker, best score first within each seeker.
+    assert np.all(np.diff(graph.seeker) >= 0)
+    same = graph.seeker[1:] == graph.seeker[:-1]
+    assert np.all(graph.score[1:][same] <= graph.score[:-1][same])
+
+
+def test_top_k_per_seeker_equals_exact_top_k(small_market, taxonomy):
+    scorer = FeatureScorer(RuleBasedScorer(), taxonomy)
+    graph = generate_candidates(small_market.seekers, small_market.vacancies, scorer, top_k=7, per_opening=0)
+    codes, _, distance = knockout_codes(small_market.seekers, small_market.vacancies)
+    s, v = np.nonzero(codes == 0)
+    score = scorer(small_market.seekers, small_market.vacancies, s, v, distance[s, v])
+    for seeker in range(0, small_market.seekers.n, 37):
+        mine = score[s == seeker]
+        expected = np.sort(mine)[::-1][:7]
+        np.testing.assert_allclose(np.sort(graph.score[graph.seeker == seeker])[::-1], expected, rtol=1e-6)
+
+
+def test_per_vacancy_rule_adds_candidates_for_unpopular_vacancies(small_market, taxonomy):
+    scorer = FeatureScorer(RuleBasedScorer(), taxonomy)
+    only_seeker = generate_candidates(small_market.seekers, small_market.vacancies, scorer, top_k=3, per_opening=0)
+    both = generate_candidates(small_market.seekers, small_market.vacancies, scorer, top_k=3, per_opening=5)
+    covered = lambda g: (np.bincount(g.vacancy, minlength=g.n_vacancies) > 0).sum()
+    assert covered(both) >= covered(only_seeker)
+    assert both.n_pairs > only_seeker.n_pairs
+
+
+def test_blocking_does_not_change_the_candidates(small_market, taxonomy):
+    scorer = FeatureScorer(RuleBasedScorer(), taxonomy)
+    whole = generate_candidates(small_market.seekers, small_market.vacancies, scorer, memory_budget_mb=1000)
+    blocked = generate_candidates(small_market.seekers, small_market.vacancies, scorer, memory_budget_mb=0.05)
+    for name in ("seeker", "vacancy", "score"):
+        np.testing.assert_array_equal(getattr(whole, name), getattr(blocked, name))
+    np.testing.assert_array_equal(whole.knockout_counts, blocked.knockout_counts)

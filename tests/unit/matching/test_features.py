@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from matching.features import CORE_FEATURES, feature_names, pair_features, pair_features_frame, skill_fit_terms
+
+
+@pytest.mark.parametrize("level,se,required", [(3.0, 0.4, 3.5), (2.0, 1.0, 4.0), (4.5, 0.3, 3.0)])
+def test_expected_shortfall_and_surplus_match_numerical_integration(level, se, required):
+    density = stats.norm(level, se).pdf
+    shortfall = integrate.quad(lambda t: (required - t) * density(t), -np.inf, required)[0]
+    surplus = integrate.quad(lambda t: (t - required) * density(t), required, np.inf)[0]
+    p_meet, got_short, got_surplus = skill_fit_terms(level, se, required, tolerance=0.0)
+    assert got_short == pytest.approx(shortfall, abs=1e-4)
+    assert got_surplus == pytest.approx(min(surplus, 1.0), abs=1e-4)
+    assert p_meet == pytest.approx(1 - stats.norm(level, se).cdf(required), abs=1e-5)
+
+
+def test_a_more_certain_passport_meets_a_requirement_it_clears_more_surely():
+    sure, _, _ = skill_fit_terms(4.0, 0.2, 3.0)
+    unsure, _, _ = skill_fit_terms(4.0, 1.2, 3.0)
+    assert sure > unsure
+
+
+def test_feature_schema_is_core_features_then_one_per_cluster(taxonomy):
+    names = feature_names(taxonomy)
+    assert names[: len(CORE_FEATURES)] == CORE_FEATURES
+    assert names[len(CORE_FEATURES):] == tuple(f"p_meet_{c}" for c in taxonomy.clusters)
+
+
+def test_pair_features_are_finite_and_in_range(small_market, taxonomy):
+    s = np.arange(50)
+    v = np.arange(50) % small_market.vacancies.n
+    frame = pair_features_frame(small_market.seekers, small_market.vacancies, s, v, taxonomy)
+    assert np.isfinite(frame.to_numpy()).all()
+    assert frame["fit_p_meet"].between(0, 1).all()
+    assert frame["nice_to_have_coverage"].between(0, 1).all()
+    assert frame["hours_overlap"].between(0, 1).all()
+    assert set(frame["sector_match"].unique()) <= {0.0, 1.0}
+
+
+def test_protected_attributes_are_not_reachable_from_pair_features(small_market, taxonomy):
+    # The seeker arrays the features read carry no group attributes at all.
+    fields = set(small_market.seekers.__dataclass_fields__)
+    assert not fields & {"gender", "age", "age_band", "migration_background", "origin"}
+    X = pair_features(small_market.seekers, small_market.vacancies, np.array([0]), np.array([0]), taxonomy)
+    assert X.shape == (1, len(feature_names(taxonomy)))
