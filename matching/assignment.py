@@ -100,9 +100,10 @@ def max_weight_assignment(seeker, vacancy, weight, capacity, n_seekers: int) -> 
         raise ValueError("weights too large: the total cost could overflow int64")
 
     # --- model: only seekers and vacancies that appear on a useful edge become nodes
-    active_seekers, s_node = np.unique(seeker[useful], return_inverse=True)
-    active_vacancies, v_local = np.unique(vacancy[useful], return_inverse=True)
-    n_s, n_v = len(active_seekers), len(active_vacancies)
+    # (compacted by counting, not sorting: linear in the number of edges)
+    s_node, n_s = _compact(seeker[useful], n_seekers)
+    v_local, n_v = _compact(vacancy[useful], n_vacancies)
+    active_vacancies = np.flatnonzero(np.bincount(vacancy[useful], minlength=n_vacancies) > 0)
     sink = n_s + n_v
     v_node = n_s + v_local
 
@@ -137,6 +138,18 @@ def max_weight_assignment(seeker, vacancy, weight, capacity, n_seekers: int) -> 
     flows = solver.flows(arcs[: len(useful)])
     chosen[useful[flows > 0]] = True
     return chosen, -int(solver.optimal_cost()), "OPTIMAL"
+
+
+def _compact(index: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Renumber the distinct values of *index* as 0…m−1, keeping their order."""
+    present = np.bincount(index, minlength=size) > 0
+    new_id = np.cumsum(present) - 1
+    return new_id[index], int(present.sum())
+
+
+def has_duplicate_pairs(seeker, vacancy, n_vacancies: int) -> bool:
+    keys = np.sort(np.asarray(seeker, dtype=np.int64) * n_vacancies + vacancy)
+    return bool(np.any(keys[1:] == keys[:-1]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,7 +196,7 @@ class AssignmentResult:
         pair, and an unmatched seeker with candidates only has full vacancies left (else
         the assignment could not be optimal).
         """
-        if np.unique(self.seeker_index).size != self.n_matched:
+        if np.any(np.bincount(self.seeker_index, minlength=self.n_seekers) > 1):
             raise InvalidAssignmentError("a seeker is placed more than once")
         over = np.flatnonzero(self.vacancy_fill() > self.capacity)
         if over.size:
@@ -199,7 +212,10 @@ class AssignmentResult:
         n_v = graph.n_vacancies
         pair_keys = graph.seeker.astype(np.int64) * n_v + graph.vacancy
         chosen_keys = self.seeker_index.astype(np.int64) * n_v + self.vacancy_index
-        if not np.isin(chosen_keys, pair_keys).all():
+        # Sorted search, not np.isin: NumPy 2's hashing isin is ~10× slower on millions of keys.
+        sorted_keys = np.sort(pair_keys)
+        position = np.minimum(np.searchsorted(sorted_keys, chosen_keys), max(len(sorted_keys) - 1, 0))
+        if chosen_keys.size and (sorted_keys.size == 0 or not np.all(sorted_keys[position] == chosen_keys)):
             raise InvalidAssignmentError("a placement is not a candidate pair")
         full = self.vacancy_fill() >= self.capacity
         open_edge = ~matched[graph.seeker] & ~full[graph.vacancy] & (scale_scores(graph.score) > 0)
@@ -223,8 +239,7 @@ def solve_assignment(graph: CandidateGraph, capacity, consent=None) -> Assignmen
         raise ValueError(f"capacity must have shape ({graph.n_vacancies},), got {capacity.shape}")
     if np.any(capacity < 0):
         raise ValueError("capacity must not be negative")
-    keys = graph.seeker.astype(np.int64) * graph.n_vacancies + graph.vacancy
-    if np.unique(keys).size != len(keys):
+    if has_duplicate_pairs(graph.seeker, graph.vacancy, graph.n_vacancies):
         raise ValueError("the candidate graph lists a (seeker, vacancy) pair twice")
 
     weight = scale_scores(graph.score)

@@ -17,7 +17,8 @@ import numpy as np
 
 from matching.features import pair_features
 from matching.timing import StageTimer
-from passport.geography import haversine_km, road_km
+from passport.geography import (ROAD_DETOUR, chord_squared, chord_squared_for_km, km_from_chord_squared, road_km,
+                                unit_vectors)
 from passport.population import SeekerArrays, VacancyArrays
 from passport.taxonomy import Taxonomy
 
@@ -91,25 +92,42 @@ def knockout_codes(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index
         :class:`Knockout` value of the first failing check (0 when feasible).
     failing : dict of Knockout → bool ndarray of the same shape
         Every check's own failures, for per-reason counts.
-    distance_km : ndarray of shape (n_block, n_vacancies), float32
+    chord_sq : ndarray of shape (n_block, n_vacancies), float64
+        Squared chord between home and workplace; :func:`road_distance_km` turns the
+        entries that are needed into road kilometres.
     """
     s = np.arange(seekers.n) if seeker_index is None else np.asarray(seeker_index)
-    distance = road_km(haversine_km(seekers.lat[s, None], seekers.lon[s, None],
-                                    vacancies.lat[None, :], vacancies.lon[None, :])).astype(np.float32)
-    no_consent = np.broadcast_to(~seekers.consent_matching[s, None], distance.shape)
+    vacancy_units = _vacancy_units(vacancies)
+    chord_sq = chord_squared(unit_vectors(seekers.lat[s], seekers.lon[s]), vacancy_units)
+    no_consent = np.broadcast_to(~seekers.consent_matching[s, None], chord_sq.shape)
     hours = (np.minimum(seekers.hours_max[s, None], vacancies.hours_max[None, :])
              < np.maximum(seekers.hours_min[s, None], vacancies.hours_min[None, :]))
-    travel = distance > seekers.max_travel_km[s, None]
+    # Compare chords, not kilometres: no trigonometry for the pairs that fail anyway.
+    travel = chord_sq > chord_squared_for_km(seekers.max_travel_km[s, None] / ROAD_DETOUR)
     language = seekers.dutch_cefr[s, None] < vacancies.min_dutch_cefr[None, :]
     # Missing must-haves counted by one small matrix product instead of a pair loop.
     lacking = (~seekers.hard[s]).astype(np.float32)
     must_have = (lacking @ vacancies.must_have.T.astype(np.float32)) > 0.5
     failing = {Knockout.NO_CONSENT: no_consent, Knockout.HOURS: hours, Knockout.TRAVEL: travel,
                Knockout.LANGUAGE: language, Knockout.MUST_HAVE: must_have}
-    codes = np.zeros(distance.shape, dtype=np.uint8)
+    codes = np.zeros(chord_sq.shape, dtype=np.uint8)
     for reason in reversed(list(failing)):  # earliest reason written last, so it wins
         codes[failing[reason]] = reason
-    return codes, failing, distance
+    return codes, failing, chord_sq
+
+
+def road_distance_km(chord_sq) -> np.ndarray:
+    """Road kilometres from squared chords (see :func:`knockout_codes`), float32."""
+    return road_km(km_from_chord_squared(chord_sq)).astype(np.float32)
+
+
+def _vacancy_units(vacancies: VacancyArrays) -> np.ndarray:
+    # Blocks share the vacancy side; cache its unit vectors on the (frozen) arrays object.
+    cached = vacancies.__dict__.get("_units")
+    if cached is None:
+        cached = unit_vectors(vacancies.lat, vacancies.lon)
+        object.__setattr__(vacancies, "_units", cached)
+    return cached
 
 
 class FeatureScorer:
@@ -139,12 +157,22 @@ def _top_k_within(group, score, k) -> np.ndarray:
 
     *k* is one number for all groups or an array giving each group's own limit.
     """
-    order = np.lexsort((-score, group))
+    order = np.argsort(_group_then_best_key(group, score), kind="stable")
     sorted_group = group[order]
     starts = np.searchsorted(sorted_group, sorted_group, side="left")
     rank = np.arange(len(order)) - starts
     limit = k if np.isscalar(k) else np.asarray(k)[sorted_group]
     return order[rank < limit]
+
+
+def _group_then_best_key(group, score) -> np.ndarray:
+    """One float64 key that sorts by group, then by descending score.
+
+    Scores lie in [0, 1], so ``group + (1 − score) / 2`` never crosses into the next group;
+    float64 keeps float32 score differences distinct for groups up to 10⁸. A single-key
+    sort is several times faster than ``np.lexsort`` on two keys.
+    """
+    return np.asarray(group, dtype=np.float64) + (1.0 - np.asarray(score, dtype=np.float64)) * 0.5
 
 
 def block_size_for(n_vacancies: int, memory_budget_mb: float) -> int:
@@ -183,17 +211,19 @@ def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_f
     vacancy_limit = per_opening * vacancies.openings.astype(np.int64)
     parts = []
     best_for_vacancy = tuple(np.empty(0, dtype=t) for t in (np.int32, np.int32, np.float32, np.float32))
+    # A pair enters a vacancy's running list only if it beats that list's current worst.
+    vacancy_cutoff = np.full(vacancies.n, -np.inf, dtype=np.float32)
     for start in range(0, seekers.n, block):
         stop = min(start + block, seekers.n)
         with timer.stage("knock-outs"):
-            codes, failing, distance = knockout_codes(seekers, vacancies, np.arange(start, stop))
+            codes, failing, chord_sq = knockout_codes(seekers, vacancies, np.arange(start, stop))
             for reason, mask in failing.items():
                 counts[start:stop, reason] = mask.sum(axis=1)
             feasible = codes == Knockout.FEASIBLE
             counts[start:stop, Knockout.FEASIBLE] = feasible.sum(axis=1)
             local_s, v = np.nonzero(feasible)
             s = (local_s + start).astype(np.int32)
-            d = distance[local_s, v]
+            d = road_distance_km(chord_sq[local_s, v])
         with timer.stage("scoring"):
             score = np.asarray(score_fn(seekers, vacancies, s, v, d), dtype=np.float32)
         with timer.stage("top-k"):
@@ -201,15 +231,25 @@ def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_f
             parts.append((s[keep], v[keep].astype(np.int32), score[keep], d[keep]))
             if per_opening > 0:
                 # Running per-vacancy best across blocks: merge, then cut back to the limit.
-                pool = [np.concatenate([old, new]) for old, new in
+                entering = score > vacancy_cutoff[v]
+                pool = [np.concatenate([old, new[entering]]) for old, new in
                         zip(best_for_vacancy, (s, v.astype(np.int32), score, d))]
                 best_for_vacancy = tuple(a[_top_k_within(pool[1], pool[2], vacancy_limit)] for a in pool)
+                kept_v, kept_score = best_for_vacancy[1], best_for_vacancy[2]
+                full = np.bincount(kept_v, minlength=vacancies.n) >= vacancy_limit
+                worst = np.full(vacancies.n, np.inf, dtype=np.float32)
+                np.minimum.at(worst, kept_v, kept_score)
+                vacancy_cutoff = np.where(full, worst, -np.inf).astype(np.float32)
     with timer.stage("top-k"):
         parts.append(best_for_vacancy)
         seeker, vacancy, score, distance = (np.concatenate([p[i] for p in parts]) for i in range(4))
-        key = seeker.astype(np.int64) * vacancies.n + vacancy
-        _, first = np.unique(key, return_index=True)
-        order = first[np.lexsort((-score[first], seeker[first]))]
+        # A pair can be both a seeker's and a vacancy's pick: drop the second copy, then order.
+        pair_key = seeker.astype(np.int64) * vacancies.n + vacancy
+        by_pair = np.argsort(pair_key, kind="stable")
+        repeat = np.zeros(len(by_pair), dtype=bool)
+        repeat[1:] = pair_key[by_pair[1:]] == pair_key[by_pair[:-1]]
+        unique = by_pair[~repeat]
+        order = unique[np.argsort(_group_then_best_key(seeker[unique], score[unique]), kind="stable")]
         seeker, vacancy, score, distance = seeker[order], vacancy[order], score[order], distance[order]
     return CandidateGraph(seeker=seeker.astype(np.int32), vacancy=vacancy.astype(np.int32),
                           score=score.astype(np.float32), distance_km=distance.astype(np.float32),

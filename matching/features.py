@@ -25,7 +25,8 @@ from passport.taxonomy import Taxonomy
 
 FEATURE_SCHEMA_VERSION = "pair-features/1"
 REQUIREMENT_TOLERANCE = 0.25
-_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+# A plain Python float: a NumPy float64 scalar here would upcast every float32 array.
+_INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
 
 CORE_FEATURES = (
     "fit_p_meet",          # importance-weighted mean probability of meeting each requirement
@@ -81,13 +82,25 @@ def pair_features(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index,
     """
     s = np.asarray(seeker_index)
     v = np.asarray(vacancy_index)
+    if distance_km is None:
+        distance_km = road_km(haversine_km(seekers.lat[s], seekers.lon[s], vacancies.lat[v], vacancies.lon[v]))
+    distance_km = np.asarray(distance_km, dtype=np.float32)
+    out = np.empty((len(s), len(feature_names(taxonomy))), dtype=np.float32)
+    # Chunks of pairs keep the (pairs × skills) temporaries small enough to be reused by
+    # the allocator; one large pass spends most of its time faulting in fresh pages.
+    for lo in range(0, len(s), PAIR_CHUNK):
+        hi = min(lo + PAIR_CHUNK, len(s))
+        _fill_features(out[lo:hi], seekers, vacancies, s[lo:hi], v[lo:hi], taxonomy, distance_km[lo:hi])
+    return out
+
+
+PAIR_CHUNK = 32_768
+
+
+def _fill_features(out, seekers, vacancies, s, v, taxonomy, distance_km) -> None:
     weight = vacancies.importance[v]
     weight_sum = weight.sum(axis=1)
     p_meet, shortfall, surplus = skill_fit_terms(seekers.levels[s], seekers.se[s], vacancies.required[v])
-
-    n_pairs = len(s)
-    names = feature_names(taxonomy)
-    out = np.empty((n_pairs, len(names)), dtype=np.float32)
     out[:, 0] = (weight * p_meet).sum(axis=1) / weight_sum
     out[:, 1] = (weight * shortfall).sum(axis=1) / weight_sum
     out[:, 2] = (weight * surplus).sum(axis=1) / weight_sum
@@ -99,10 +112,8 @@ def pair_features(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index,
     out[:, 4] = np.where(n_nice > 0, (nice & has).sum(axis=1) / np.maximum(n_nice, 1), 1.0)
     out[:, 5] = seekers.eqf[s].astype(np.float32) - vacancies.min_eqf[v]
     out[:, 6] = seekers.dutch_cefr[s].astype(np.float32) - vacancies.min_dutch_cefr[v]
-    if distance_km is None:
-        distance_km = road_km(haversine_km(seekers.lat[s], seekers.lon[s], vacancies.lat[v], vacancies.lon[v]))
     out[:, 7] = distance_km
-    out[:, 8] = out[:, 7] / seekers.max_travel_km[s]
+    out[:, 8] = distance_km / seekers.max_travel_km[s]
     overlap = (np.minimum(seekers.hours_max[s], vacancies.hours_max[v])
                - np.maximum(seekers.hours_min[s], vacancies.hours_min[v])).astype(np.float32)
     span = np.maximum(vacancies.hours_max[v] - vacancies.hours_min[v], 1).astype(np.float32)
@@ -117,7 +128,6 @@ def pair_features(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index,
         # A vacancy that gives a cluster no weight is indifferent to it: count it as met.
         out[:, len(CORE_FEATURES) + c] = np.where(
             w_sum > 0, (w * p_meet[:, in_cluster]).sum(axis=1) / np.maximum(w_sum, 1e-9), 1.0)
-    return out
 
 
 def pair_features_frame(seekers, vacancies, seeker_index, vacancy_index, taxonomy) -> pd.DataFrame:

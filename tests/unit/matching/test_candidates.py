@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from matching import RuleBasedScorer
-from matching.candidates import FeatureScorer, Knockout, generate_candidates, knockout_codes
+from matching.candidates import FeatureScorer, Knockout, generate_candidates, knockout_codes, road_distance_km
 
 
 def tweak(arrays, index, **changes):
@@ -84,9 +84,9 @@ def test_candidates_respect_top_k_and_keep_only_feasible_pairs(small_market, tax
 def test_top_k_per_seeker_equals_exact_top_k(small_market, taxonomy):
     scorer = FeatureScorer(RuleBasedScorer(), taxonomy)
     graph = generate_candidates(small_market.seekers, small_market.vacancies, scorer, top_k=7, per_opening=0)
-    codes, _, distance = knockout_codes(small_market.seekers, small_market.vacancies)
+    codes, _, chord_sq = knockout_codes(small_market.seekers, small_market.vacancies)
     s, v = np.nonzero(codes == 0)
-    score = scorer(small_market.seekers, small_market.vacancies, s, v, distance[s, v])
+    score = scorer(small_market.seekers, small_market.vacancies, s, v, road_distance_km(chord_sq[s, v]))
     for seeker in range(0, small_market.seekers.n, 37):
         mine = score[s == seeker]
         expected = np.sort(mine)[::-1][:7]
@@ -100,6 +100,24 @@ def test_per_vacancy_rule_adds_candidates_for_unpopular_vacancies(small_market, 
     covered = lambda g: (np.bincount(g.vacancy, minlength=g.n_vacancies) > 0).sum()
     assert covered(both) >= covered(only_seeker)
     assert both.n_pairs > only_seeker.n_pairs
+
+
+def test_chord_distances_agree_with_the_haversine_formula(small_market):
+    from passport.geography import haversine_km, road_km
+
+    seekers, vacancies = small_market.seekers, small_market.vacancies
+    _, _, chord_sq = knockout_codes(seekers, vacancies, np.arange(20))
+    expected = road_km(haversine_km(seekers.lat[:20, None], seekers.lon[:20, None], vacancies.lat, vacancies.lon))
+    np.testing.assert_allclose(road_distance_km(chord_sq), expected, rtol=1e-5, atol=1e-3)
+
+
+def test_travel_knockout_is_exact_at_the_limit(pair):
+    seekers, vacancies = pair
+    from passport.geography import haversine_km, road_km
+    moved = tweak(seekers, 0, lat=vacancies.lat[0] + 0.1)
+    distance = float(road_km(haversine_km(moved.lat[0], moved.lon[0], vacancies.lat[0], vacancies.lon[0])))
+    assert code_of(tweak(moved, 0, max_travel_km=distance * 1.001), vacancies) == Knockout.FEASIBLE
+    assert code_of(tweak(moved, 0, max_travel_km=distance * 0.999), vacancies) == Knockout.TRAVEL
 
 
 def test_blocking_does_not_change_the_candidates(small_market, taxonomy):
