@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks $(ARGS)
+	SKILLPASS_BENCH_FAST=$(SKILLPASS_BENCH_FAST) $(BIN)/python -m benchmarks $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info skillpass-output

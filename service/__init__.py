@@ -1,0 +1,1 @@
+"""The outer shell: the ``skillpass`` command line (and, later, the HTTP service)."""

@@ -52,7 +52,7 @@ def write_outputs_atomically(out: Path, files: dict[str, pd.DataFrame], summary:
         raise
 
 
-def _label(market, which: str, index) -> np.ndarray:
+def _occupation_of(market, vacancy_index) -> np.ndarray:
     occupation_ids = np.array(market.taxonomy.occupation_ids, dtype=object)
     return occupation_ids[market.vacancies.occupation[index]]
 
@@ -68,7 +68,7 @@ def demo_frames(market, batch) -> dict[str, pd.DataFrame]:
     chosen_keys = result.seeker_index.astype(np.int64) * graph.n_vacancies + result.vacancy_index
     assignment = pd.DataFrame({
         "seeker_id": seeker_ids[result.seeker_index], "vacancy_id": vacancy_ids[result.vacancy_index],
-        "occupation_id": _label(market, "vacancy", result.vacancy_index), "score": result.score.round(4),
+        "occupation_id": _occupation_of(market, result.vacancy_index), "score": result.score.round(4),
         "distance_km": distance.loc[chosen_keys].to_numpy().round(1),
     })
     frames = {"assignment.csv": assignment}
@@ -76,7 +76,7 @@ def demo_frames(market, batch) -> dict[str, pd.DataFrame]:
         ranked = ranked_pairs(graph, by=by, k=10)
         frames[name] = pd.DataFrame({
             "seeker_id": seeker_ids[ranked["seeker"]], "vacancy_id": vacancy_ids[ranked["vacancy"]],
-            "occupation_id": _label(market, "vacancy", ranked["vacancy"].to_numpy()), "rank": ranked["rank"],
+            "occupation_id": _occupation_of(market, ranked["vacancy"].to_numpy()), "rank": ranked["rank"],
             "score": ranked["score"].round(4), "distance_km": ranked["distance_km"].round(1),
         }).sort_values([f"{by}_id", "rank"], ignore_index=True)
     frames["seekers_explained.csv"] = explain_seekers(result, graph, seeker_ids, vacancy_ids)

@@ -52,36 +52,30 @@ def test_an_unknown_skill_in_the_uplifts_is_named(data_copy):
     assert "juggling" in str(err)
 
 
-def test_a_level_outside_the_scale_is_named(data_copy):
-    def raise_level(frame):
-        frame.loc[5, "focus"] = "7"
+def set_cell(data_copy, relative, row, column, value):
+    def change(frame):
+        frame.loc[row, column] = value
         return frame
-    edit(data_copy, "occupations/skill_levels.csv", raise_level)
-    with pytest.raises(TaxonomyError, match=r"skill_levels.csv, line 7, field 'focus': 7 is outside 1–5"):
-        load_taxonomy(data_copy)
+    edit(data_copy, relative, change)
 
 
-def test_a_duplicate_id_is_named(data_copy):
-    def duplicate(frame):
-        frame.loc[3, "skill_id"] = frame.loc[1, "skill_id"]
-        return frame
-    edit(data_copy, "taxonomy/soft_skills.csv", duplicate)
-    with pytest.raises(TaxonomyError, match=r"soft_skills.csv, line 5, field 'skill_id': duplicate id"):
+@pytest.mark.parametrize("relative,row,column,value,message", [
+    ("occupations/skill_levels.csv", 5, "focus", "7", r"skill_levels.csv, line 7, field 'focus': 7 is outside 1–5"),
+    ("taxonomy/soft_skills.csv", 3, "skill_id", "active_listening",
+     r"soft_skills.csv, line 5, field 'skill_id': duplicate id 'active_listening'"),
+    ("training/catalogue.csv", 0, "seats", "many", r"catalogue.csv, line 2, field 'seats': 'many' is not a number"),
+    ("training/catalogue.csv", 2, "min_dutch_cefr", "Z9", r"line 4, field 'min_dutch_cefr': unknown CEFR level 'Z9'"),
+    ("occupations/occupations.csv", 1, "esco_uri", "http://example.org/x", r"line 3, field 'esco_uri': .* not an ESCO URI"),
+])
+def test_a_bad_cell_is_named_by_file_line_and_field(data_copy, relative, row, column, value, message):
+    set_cell(data_copy, relative, row, column, value)
+    with pytest.raises(TaxonomyError, match=message):
         load_taxonomy(data_copy)
 
 
 def test_a_missing_column_is_named(data_copy):
     edit(data_copy, "occupations/occupations.csv", lambda f: f.drop(columns=["eqf_level"]))
     with pytest.raises(TaxonomyError, match=r"occupations.csv: missing column\(s\): eqf_level"):
-        load_taxonomy(data_copy)
-
-
-def test_a_non_numeric_value_is_named(data_copy):
-    def spoil(frame):
-        frame.loc[0, "seats"] = "many"
-        return frame
-    edit(data_copy, "training/catalogue.csv", spoil)
-    with pytest.raises(TaxonomyError, match=r"catalogue.csv, line 2, field 'seats': 'many' is not a number"):
         load_taxonomy(data_copy)
 
 

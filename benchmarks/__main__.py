@@ -1,0 +1,52 @@
+"""Run the benchmarks and record the results with the machine that produced them.
+
+    python -m benchmarks            # full grid
+    SKILLPASS_BENCH_FAST=1 python -m benchmarks
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+from benchmarks.bench_assignment import AssignmentVsScipy
+from benchmarks.bench_pipeline import Pipeline
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def machine() -> dict:
+    import numpy
+    import ortools
+    import scipy
+
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
+            "memory_gib": round(memory_gib, 1), "numpy": numpy.__version__, "scipy": scipy.__version__,
+            "ortools": ortools.__version__}
+
+
+def main() -> None:
+    fast = os.environ.get("SKILLPASS_BENCH_FAST") == "1"
+    record = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "fast": fast,
+              "machine": machine(), "results": {}}
+    for bench in (AssignmentVsScipy(), Pipeline()):
+        name = type(bench).__name__
+        grid = bench.fast_params if fast else bench.params
+        record["results"][name] = []
+        for param in grid:
+            outcome = bench.run(param)
+            record["results"][name].append(outcome)
+            print(name, json.dumps(outcome, default=str))
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H%M")
+    path = RESULTS / f"{stamp}{'-fast' if fast else ''}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"recorded {path}")
+
+
+if __name__ == "__main__":
+    main()
