@@ -54,7 +54,7 @@ def write_outputs_atomically(out: Path, files: dict[str, pd.DataFrame], summary:
 
 def _occupation_of(market, vacancy_index) -> np.ndarray:
     occupation_ids = np.array(market.taxonomy.occupation_ids, dtype=object)
-    return occupation_ids[market.vacancies.occupation[index]]
+    return occupation_ids[market.vacancies.occupation[vacancy_index]]
 
 
 def demo_frames(market, batch) -> dict[str, pd.DataFrame]:
