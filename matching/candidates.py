@@ -32,11 +32,13 @@ class Knockout(IntEnum):
     TRAVEL = 3
     LANGUAGE = 4
     MUST_HAVE = 5
+    SECTOR_EXCLUDED = 6
 
 
 KNOCKOUT_TEXT = {
     Knockout.NO_CONSENT: "not included in batch matching (no consent)",
     Knockout.HOURS: "working hours do not fit",
+    Knockout.SECTOR_EXCLUDED: "you ruled out this sector",
     Knockout.TRAVEL: "too far to travel",
     Knockout.LANGUAGE: "Dutch language level below the minimum",
     Knockout.MUST_HAVE: "a required certificate or skill is missing",
@@ -83,7 +85,8 @@ class CandidateGraph:
         return np.bincount(self.seeker, minlength=self.n_seekers)
 
 
-def knockout_codes(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index=None):
+def knockout_codes(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index=None, *,
+                   max_travel_km: float | None = None):
     """Knock-out code per (seeker, vacancy) for a block of seekers against all vacancies.
 
     Returns
@@ -103,12 +106,17 @@ def knockout_codes(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index
     hours = (np.minimum(seekers.hours_max[s, None], vacancies.hours_max[None, :])
              < np.maximum(seekers.hours_min[s, None], vacancies.hours_min[None, :]))
     # Compare chords, not kilometres: no trigonometry for the pairs that fail anyway.
-    travel = chord_sq > chord_squared_for_km(seekers.max_travel_km[s, None] / ROAD_DETOUR)
+    own_limit = seekers.max_travel_km[s, None]
+    if max_travel_km is not None:  # a programme may cap travel below what people accept
+        own_limit = np.minimum(own_limit, np.float32(max_travel_km))
+    travel = chord_sq > chord_squared_for_km(own_limit / ROAD_DETOUR)
+    excluded = seekers.sector_excluded[s][:, vacancies.sector]
     language = seekers.dutch_cefr[s, None] < vacancies.min_dutch_cefr[None, :]
     # Missing must-haves counted by one small matrix product instead of a pair loop.
     lacking = (~seekers.hard[s]).astype(np.float32)
     must_have = (lacking @ vacancies.must_have.T.astype(np.float32)) > 0.5
-    failing = {Knockout.NO_CONSENT: no_consent, Knockout.HOURS: hours, Knockout.TRAVEL: travel,
+    failing = {Knockout.NO_CONSENT: no_consent, Knockout.HOURS: hours, Knockout.SECTOR_EXCLUDED: excluded,
+               Knockout.TRAVEL: travel,
                Knockout.LANGUAGE: language, Knockout.MUST_HAVE: must_have}
     codes = np.zeros(chord_sq.shape, dtype=np.uint8)
     for reason in reversed(list(failing)):  # earliest reason written last, so it wins

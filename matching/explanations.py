@@ -8,7 +8,7 @@ import pandas as pd
 from matching.assignment import OUTCOME_TEXT, AssignmentResult, Outcome
 from matching.candidates import KNOCKOUT_TEXT, CandidateGraph, Knockout
 
-_BLOCKING = [Knockout.MUST_HAVE, Knockout.TRAVEL, Knockout.LANGUAGE, Knockout.HOURS]
+_BLOCKING = [Knockout.MUST_HAVE, Knockout.TRAVEL, Knockout.LANGUAGE, Knockout.HOURS, Knockout.SECTOR_EXCLUDED]
 
 
 def explain_seekers(result: AssignmentResult, graph: CandidateGraph, seeker_ids, vacancy_ids) -> pd.DataFrame:

@@ -91,6 +91,8 @@ class Location(_Record):
 
 class Preferences(_Record):
     sectors: list[str] = Field(default_factory=list, description="Empty means: any sector.")
+    excluded_sectors: list[str] = Field(default_factory=list,
+                                        description="Sectors the seeker will not work in: a hard knock-out.")
     hours_min: int = Field(default=8, ge=1, le=48)
     hours_max: int = Field(default=40, ge=1, le=48)
     max_travel_km: float = Field(default=25.0, gt=0, le=300)
@@ -145,6 +147,9 @@ class Passport(_Record):
         for i, sector in enumerate(self.preferences.sectors):
             if sector not in taxonomy.sectors:
                 raise RecordReferenceError(f"preferences.sectors[{i}]", f"unknown sector {sector!r}")
+        for i, sector in enumerate(self.preferences.excluded_sectors):
+            if sector not in taxonomy.sectors:
+                raise RecordReferenceError(f"preferences.excluded_sectors[{i}]", f"unknown sector {sector!r}")
 
 
 class Requirement(_Record):

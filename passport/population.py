@@ -49,6 +49,7 @@ class SeekerArrays:
     hours_min: np.ndarray
     hours_max: np.ndarray
     sector_pref: np.ndarray
+    sector_excluded: np.ndarray
     consent_matching: np.ndarray
 
     def __post_init__(self):
@@ -73,12 +74,14 @@ class SeekerArrays:
         se, measured = np.empty_like(levels), np.empty(levels.shape, dtype=bool)
         hard = np.zeros((n, taxonomy.n_hard_skills), dtype=bool)
         sector_pref = np.zeros((n, len(sectors)), dtype=bool)
+        sector_excluded = np.zeros((n, len(sectors)), dtype=bool)
         for i, p in enumerate(passports):
             p.check_references(taxonomy)
             levels[i], se[i], measured[i] = p.profile.to_arrays(taxonomy)
             hard[i] = taxonomy.hard_skill_mask(c.hard_skill_id for c in p.hard_skills)
             wanted = p.preferences.sectors or sectors
             sector_pref[i] = [s in wanted for s in sectors]
+            sector_excluded[i] = [s in p.preferences.excluded_sectors for s in sectors]
         return cls(
             ids=np.array([p.passport_id for p in passports], dtype=object),
             levels=levels.astype(np.float32), se=se.astype(np.float32), measured=measured, hard=hard,
@@ -88,7 +91,7 @@ class SeekerArrays:
             max_travel_km=np.array([p.preferences.max_travel_km for p in passports], dtype=np.float32),
             hours_min=np.array([p.preferences.hours_min for p in passports], dtype=np.int16),
             hours_max=np.array([p.preferences.hours_max for p in passports], dtype=np.int16),
-            sector_pref=sector_pref,
+            sector_pref=sector_pref, sector_excluded=sector_excluded,
             consent_matching=np.array([p.consent.include_in_batch_matching for p in passports], dtype=bool),
         )
 

@@ -165,6 +165,8 @@ def generate_population(config: MarketConfig, taxonomy: Taxonomy, rng: np.random
 
     sector_pref = rng.random((n, len(sectors))) < 0.30
     sector_pref[np.arange(n), prior_sector] = True
+    # Some people rule a sector out altogether (never their own former sector).
+    sector_excluded = (rng.random((n, len(sectors))) < 0.06) & ~sector_pref
     hours_max = rng.choice(np.array([24, 32, 36, 40], dtype=np.int16), size=n, p=[0.2, 0.3, 0.2, 0.3])
     hours_min = (hours_max - rng.choice(np.array([8, 16, 24], dtype=np.int16), size=n)).clip(8).astype(np.int16)
     travel = np.exp(rng.normal(np.log(18.0), 0.45, size=n)) * np.where(hard[:, taxonomy.hard_skill_index("driving_b")], 1.0, 0.7)
@@ -175,7 +177,8 @@ def generate_population(config: MarketConfig, taxonomy: Taxonomy, rng: np.random
         ids=ids, levels=true.astype(np.float32), se=np.full((n, K), 1e-6, dtype=np.float32),
         measured=np.ones((n, K), dtype=bool), hard=hard, eqf=eqf.astype(np.int8), dutch_cefr=dutch.astype(np.int8),
         lat=lat, lon=lon, max_travel_km=np.clip(travel, 3.0, 80.0).astype(np.float32),
-        hours_min=hours_min, hours_max=hours_max, sector_pref=sector_pref, consent_matching=consent,
+        hours_min=hours_min, hours_max=hours_max, sector_pref=sector_pref,
+        sector_excluded=sector_excluded, consent_matching=consent,
     )
     age_band = pd.cut(age, [17, 26, 44, 54, 67], labels=["18-26", "27-44", "45-54", "55-67"])
     groups = pd.DataFrame({
@@ -205,7 +208,7 @@ def observe_passports(population: Population, config: MarketConfig, taxonomy: Ta
     return SeekerArrays(
         ids=sk.ids, levels=levels.astype(np.float32), se=se.astype(np.float32), measured=measured, hard=sk.hard,
         eqf=sk.eqf, dutch_cefr=sk.dutch_cefr, lat=sk.lat, lon=sk.lon, max_travel_km=sk.max_travel_km,
-        hours_min=sk.hours_min, hours_max=sk.hours_max, sector_pref=sk.sector_pref,
+        hours_min=sk.hours_min, hours_max=sk.hours_max, sector_pref=sk.sector_pref, sector_excluded=sk.sector_excluded,
         consent_matching=sk.consent_matching,
     )
 
