@@ -1,0 +1,494 @@
+"""Optimal programme assignment: direct placements and training pathways under seats, budget and floors.
+
+The problem: choose at most one option per seeker (direct, or via one training) so that
+no vacancy exceeds its openings, no training its seats, pathway costs stay within the
+budget and every group floor holds, maximising the total option weight.
+
+Without seats, budget and floors this is a capacitated assignment, solved exactly by
+min-cost flow (:func:`matching.assignment.max_weight_assignment`). The training seats
+break the network structure: a pathway uses a seeker, a vacancy *and* a seat, and its
+value depends on all three, so no flow network carries it. We price the side
+constraints instead (Lagrangian relaxation):
+
+1. **Relaxation.** With prices λ on seats, μ on the budget and γ on floors, each option's
+   weight becomes ``w − λ_t − μ·cost + Σ_g γ_g·(member_g − share_g)``; per (seeker,
+   vacancy) pair only the best option matters, and min-cost flow solves the rest
+   exactly. Its value plus ``Σ λ·seats + μ·budget`` is an upper bound on the optimum for
+   *any* non-negative prices (weak duality); the best such bound is the LP bound.
+2. **Repair.** From each relaxed solution, every over-full training keeps its most
+   valuable users up to its seats, the budget keeps the best value per euro, and a
+   second flow, allowed only those pathways, gives a feasible assignment: a lower bound.
+3. **Prices** move by projected subgradient steps (Polyak step length towards the best
+   lower bound) until the gap closes to ``policy.relative_gap``, the iteration limit or
+   the time limit.
+4. **Exact finish.** If a gap remains on a small instance, CP-SAT solves the integer
+   program exactly, warm-started from the best assignment.
+
+Why not a MIP solver outright: measured on the 6,000-seeker regional market
+(622,703 options), HiGHS through MathOpt had not finished after 300 s; each flow
+solve takes about 0.2 s, and pricing closes the gap in a handful of them. The
+certificate reports which case applies: ``OPTIMAL`` (bounds meet) or ``FEASIBLE`` with
+the relative gap to the best bound.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import IntEnum
+from fractions import Fraction
+
+import numpy as np
+
+from matching.assignment import max_weight_assignment
+from matching.options import OptionGraph
+from matching.policy import InfeasiblePolicyError, MatchingPolicy
+
+WEIGHT_SCALE = 1_000_000
+# CP-SAT finishes instances up to about this many options in seconds.
+EXACT_OPTION_LIMIT = 20_000
+
+
+class ProgrammeStatus(IntEnum):
+    MATCHED_DIRECT = 0
+    MATCHED_PATHWAY = 1
+    UNMATCHED = 2
+
+
+class InvalidProgrammeError(AssertionError):
+    """A programme assignment breaks one of its rules."""
+
+
+@dataclass(frozen=True, eq=False)
+class ProgrammeResult:
+    """A programme assignment with its optimality certificate.
+
+    Attributes
+    ----------
+    chosen : ndarray of shape (n_placed,), int64
+        Indices into the option graph, one per placed seeker, ordered by seeker.
+    objective : float
+        Total weight of the chosen options (what the programme maximises).
+    bound : float
+        Best proven upper bound on the objective.
+    certificate : dict
+        ``status`` (``OPTIMAL`` or ``FEASIBLE``), ``method``, ``objective``, ``bound``,
+        ``relative_gap``, ``iterations`` and ``seconds``.
+    """
+
+    options: OptionGraph
+    chosen: np.ndarray
+    objective: float
+    bound: float
+    certificate: dict = field(default_factory=dict)
+
+    @property
+    def seeker_index(self) -> np.ndarray:
+        return self.options.seeker[self.chosen]
+
+    @property
+    def vacancy_index(self) -> np.ndarray:
+        return self.options.vacancy[self.chosen]
+
+    @property
+    def training_index(self) -> np.ndarray:
+        return self.options.training[self.chosen]
+
+    @property
+    def score(self) -> np.ndarray:
+        return self.options.score[self.chosen]
+
+    @property
+    def n_matched(self) -> int:
+        return len(self.chosen)
+
+    @property
+    def expected_placements(self) -> float:
+        """Σ P(success) of the chosen options under the scorer (unweighted)."""
+        return float(self.options.score[self.chosen].sum())
+
+    def status(self) -> np.ndarray:
+        status = np.full(self.options.n_seekers, ProgrammeStatus.UNMATCHED, dtype=np.uint8)
+        status[self.seeker_index] = np.where(self.training_index >= 0, ProgrammeStatus.MATCHED_PATHWAY,
+                                             ProgrammeStatus.MATCHED_DIRECT)
+        return status
+
+    def vacancy_fill(self) -> np.ndarray:
+        return np.bincount(self.vacancy_index, minlength=self.options.n_vacancies)
+
+    def seat_use(self) -> np.ndarray:
+        t = self.training_index
+        return np.bincount(t[t >= 0], minlength=self.options.n_trainings)
+
+    def training_spend(self) -> float:
+        return float(self.options.cost_eur[self.chosen].sum())
+
+    def check_validity(self, policy: MatchingPolicy) -> None:
+        """Raise :class:`InvalidProgrammeError` unless every rule holds."""
+        o = self.options
+        if np.any(self.chosen < 0) or np.any(self.chosen >= o.n_options):
+            raise InvalidProgrammeError("a chosen option is not in the option graph")
+        if np.any(np.bincount(self.seeker_index, minlength=o.n_seekers) > 1):
+            raise InvalidProgrammeError("a seeker is placed more than once")
+        if np.any(self.vacancy_fill() > o.openings):
+            raise InvalidProgrammeError("a vacancy has more placements than openings")
+        if np.any(self.seat_use() > o.seats):
+            raise InvalidProgrammeError("a training has more trainees than seats")
+        budget = policy.training_budget_eur
+        if budget is not None and self.training_spend() > budget + 1e-6:
+            raise InvalidProgrammeError(f"training spend {self.training_spend():.2f} exceeds the budget {budget:.2f}")
+        for g, name in enumerate(o.group_names):
+            share = policy.min_group_share.get(name, 0.0)
+            in_group = o.group_member[self.seeker_index, g].sum()
+            if in_group < share * self.n_matched - 1e-9:
+                raise InvalidProgrammeError(f"group {name!r} has {in_group} of {self.n_matched} placements, "
+                                            f"below its floor of {share:.0%}")
+        if not np.isclose(o.weight[self.chosen].sum(), self.objective, rtol=1e-9, atol=1e-6):
+            raise InvalidProgrammeError("objective is not the sum of the chosen weights")
+
+
+# --------------------------------------------------------------------------- relaxation
+
+
+class _PairCollapse:
+    """Per (seeker, vacancy) pair, pick the best of its options under any weights.
+
+    Options are sorted once by pair; each call is then one ``maximum.reduceat``.
+    """
+
+    def __init__(self, options: OptionGraph):
+        key = options.seeker.astype(np.int64) * max(options.n_vacancies, 1) + options.vacancy
+        self.order = np.argsort(key, kind="stable")
+        sorted_key = key[self.order]
+        boundary = np.ones(len(sorted_key), dtype=bool)
+        boundary[1:] = sorted_key[1:] != sorted_key[:-1]
+        self.starts = np.flatnonzero(boundary)
+        self.group_of = np.cumsum(boundary) - 1
+        self.options = options
+
+    def best(self, weight: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Index of the best allowed option per pair (pairs with no allowed option dropped)."""
+        if len(self.order) == 0:
+            return np.empty(0, dtype=np.int64)
+        w = weight[self.order]
+        if allowed is not None:
+            w = np.where(allowed[self.order], w, -np.inf)
+        pair_max = np.maximum.reduceat(w, self.starts)
+        is_best = w == pair_max[self.group_of]
+        first = np.flatnonzero(is_best)
+        first = first[np.r_[True, self.group_of[first[1:]] != self.group_of[first[:-1]]]]
+        first = first[np.isfinite(w[first])]
+        return self.order[first]
+
+
+def _flow_solve(collapse: _PairCollapse, weight: np.ndarray, allowed=None) -> np.ndarray:
+    """Options chosen by the exact max-weight assignment under *weight* (side constraints ignored)."""
+    o = collapse.options
+    candidate = collapse.best(weight, allowed)
+    scaled = np.rint(weight[candidate] * WEIGHT_SCALE).astype(np.int64)
+    chosen, _, _ = max_weight_assignment(o.seeker[candidate], o.vacancy[candidate], scaled, o.openings, o.n_seekers)
+    picked = candidate[chosen]
+    return picked[np.argsort(o.seeker[picked], kind="stable")]
+
+
+# --------------------------------------------------------------------------- side constraints
+
+
+@dataclass
+class _Prices:
+    seat: np.ndarray
+    budget: float
+    floor: np.ndarray
+
+
+class _SideConstraints:
+    """The constraints a flow cannot carry, with their violations and priced weights."""
+
+    def __init__(self, options: OptionGraph, policy: MatchingPolicy):
+        self.o = options
+        self.budget = policy.training_budget_eur
+        # Spend is priced per "typical pathway" rather than per euro, so the budget's
+        # subgradient is on the scale of the seat rows and the step length suits both.
+        costs = options.cost_eur[options.training >= 0]
+        self.cost_unit = float(costs.mean()) if costs.size and costs.mean() > 0 else 1.0
+        self.share = np.array([policy.min_group_share.get(n, 0.0) for n in options.group_names])
+        self.floor_rows = np.flatnonzero(self.share > 0)
+        self.pathway = options.training >= 0
+        self.t = np.maximum(options.training, 0)
+        # (member − share) per option and floor: the floor's contribution to each option's price.
+        self.floor_coef = (options.group_member[options.seeker][:, self.floor_rows].astype(np.float64)
+                           - self.share[self.floor_rows][None, :])
+
+    def active(self) -> bool:
+        return bool(self.pathway.any() or self.floor_rows.size)
+
+    def priced(self, prices: _Prices) -> np.ndarray:
+        w = self.o.weight.copy()
+        w[self.pathway] -= (prices.seat[self.t[self.pathway]]
+                            + prices.budget * self.o.cost_eur[self.pathway] / self.cost_unit)
+        if self.floor_rows.size:
+            w += self.floor_coef @ prices.floor
+        return w
+
+    def constant(self, prices: _Prices) -> float:
+        budget = prices.budget * self.budget / self.cost_unit if self.budget is not None else 0.0
+        return float(prices.seat @ self.o.seats) + budget
+
+    def violation(self, chosen: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        """(seat use − seats, spend − budget, share·placed − group placed) — all ≤ 0 when feasible."""
+        o = self.o
+        t = o.training[chosen]
+        seat = np.bincount(t[t >= 0], minlength=o.n_trainings) - o.seats
+        spend = ((float(o.cost_eur[chosen].sum()) - self.budget) / self.cost_unit
+                 if self.budget is not None else -np.inf)
+        floor = -self.floor_coef[chosen].sum(axis=0) if self.floor_rows.size else np.zeros(0)
+        return seat.astype(np.float64), spend, floor
+
+    def feasible(self, chosen) -> bool:
+        seat, spend, floor = self.violation(chosen)
+        return bool(np.all(seat <= 0) and spend <= 1e-12 and np.all(floor <= 1e-9))
+
+    def repair_allowed(self, chosen: np.ndarray) -> np.ndarray:
+        """Options allowed in a feasible re-solve: direct ones, plus the pathways (seeker, training)
+        kept after cutting each training to its seats and the total to the budget."""
+        o = self.o
+        allowed = ~self.pathway
+        via = chosen[o.training[chosen] >= 0]
+        if via.size == 0:
+            return allowed
+        # Each training keeps its most valuable users, up to its seats.
+        by_value = via[np.lexsort((-o.weight[via], o.training[via]))]
+        t_sorted = o.training[by_value]
+        rank = np.arange(len(by_value)) - np.searchsorted(t_sorted, t_sorted, side="left")
+        kept = by_value[rank < o.seats[t_sorted]]
+        if self.budget is not None:
+            value_per_euro = o.weight[kept] / np.maximum(o.cost_eur[kept], 1e-9)
+            kept = kept[np.argsort(-value_per_euro, kind="stable")]
+            kept = kept[np.cumsum(o.cost_eur[kept]) <= self.budget + 1e-9]
+        # A kept (seeker, training) may go to any vacancy its pathways reach: at most one
+        # option per seeker keeps seats and spend within what was kept.
+        combo = o.seeker.astype(np.int64) * max(o.n_trainings, 1) + self.t
+        kept_combo = np.unique(combo[kept])
+        if kept_combo.size == 0:
+            return allowed
+        position = np.minimum(np.searchsorted(kept_combo, combo), len(kept_combo) - 1)
+        return allowed | (self.pathway & (kept_combo[position] == combo))
+
+
+# --------------------------------------------------------------------------- solve
+
+
+def _check_floors(options: OptionGraph, policy: MatchingPolicy) -> None:
+    for g, name in enumerate(options.group_names):
+        share = policy.min_group_share.get(name, 0.0)
+        if share <= 0:
+            continue
+        reachable = options.group_member[options.seeker, g]
+        if not reachable.any():
+            raise InfeasiblePolicyError(
+                f"min_group_share.{name}",
+                f"no member of group {name!r} has any option after the knock-outs, so only an empty "
+                f"assignment would place {share:.0%} of people from it")
+        if share >= 1 and (~reachable).any() and options.group_member[:, g].sum() == 0:
+            raise InfeasiblePolicyError(f"min_group_share.{name}", "the group has no members")
+
+
+def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, *, max_iterations: int = 40,
+                    exact_option_limit: int = EXACT_OPTION_LIMIT) -> ProgrammeResult:
+    """Best assignment of seekers to direct placements and pathways under the policy.
+
+    Parameters
+    ----------
+    options : OptionGraph
+    policy : MatchingPolicy, optional
+        Budget, floors, gap tolerance and time limit come from here.
+    max_iterations : int
+        Pricing iterations (one or two flow solves each).
+    exact_option_limit : int
+        Instances up to this size finish with CP-SAT when pricing leaves a gap.
+
+    Returns
+    -------
+    ProgrammeResult
+    """
+    policy = policy or MatchingPolicy()
+    started = time.perf_counter()
+    _check_floors(options, policy)
+    side = _SideConstraints(options, policy)
+    collapse = _PairCollapse(options)
+
+    relaxed = _flow_solve(collapse, options.weight)
+    unpriced_bound = float(options.weight[relaxed].sum())
+    if not side.active() or side.feasible(relaxed):
+        return _result(options, relaxed, unpriced_bound, unpriced_bound, "min-cost flow; no side constraint binds",
+                       1, started)
+
+    prices, best_chosen, bound, _, iterations = _search_prices(
+        options, policy, max_iterations, started, seed=relaxed, collapse=collapse, side=side)
+    bound = min(bound, unpriced_bound)
+    best_value = float(options.weight[best_chosen].sum()) if best_chosen is not None else -np.inf
+
+    method = "Lagrangian pricing of seats/budget/floors over min-cost flow, with repair"
+    gap_left = best_value == -np.inf or bound - best_value > policy.relative_gap * max(abs(bound), 1e-9)
+    if gap_left and options.n_options <= exact_option_limit:
+        remaining = max(policy.time_limit_seconds - (time.perf_counter() - started), 1.0)
+        exact = _solve_cp_sat(options, policy, best_chosen, remaining)
+        if exact is not None:
+            exact_chosen, exact_bound, proven = exact
+            value = float(options.weight[exact_chosen].sum())
+            if value >= best_value - 1e-9:
+                best_chosen, best_value = exact_chosen, value
+            bound = min(bound, exact_bound)
+            if proven:
+                bound = best_value
+            method = "CP-SAT on the integer program, warm-started by Lagrangian pricing"
+    if best_chosen is None:
+        best_chosen, best_value = np.empty(0, dtype=np.int64), 0.0
+    return _result(options, best_chosen, best_value, max(bound, best_value), method, iterations, started)
+
+
+def _search_prices(options: OptionGraph, policy: MatchingPolicy, max_iterations: int, started: float, *,
+                   initial: _Prices | None = None, step_scale: float = 1.0, seed=None, collapse=None, side=None):
+    """Projected-subgradient search for side-constraint prices.
+
+    Returns (best prices, best feasible assignment or None, best bound, step scale, iterations).
+    """
+    side = side or _SideConstraints(options, policy)
+    collapse = collapse or _PairCollapse(options)
+    prices = initial or _Prices(seat=np.zeros(options.n_trainings), budget=0.0, floor=np.zeros(side.floor_rows.size))
+    best_prices = prices
+    best_chosen, best_value, bound = None, -np.inf, np.inf
+    if seed is not None:
+        repaired = seed if side.feasible(seed) else _repair(collapse, side, seed, prices)
+        if repaired is not None:
+            best_chosen, best_value = repaired, float(options.weight[repaired].sum())
+    stalls, iterations = 0, 0
+    for iterations in range(1, max_iterations + 1):
+        priced = side.priced(prices)
+        chosen = _flow_solve(collapse, priced)
+        dual = float(priced[chosen].sum()) + side.constant(prices)
+        if dual < bound - 1e-12:
+            bound, best_prices, stalls = dual, prices, 0
+        else:
+            stalls += 1
+        repaired = chosen if side.feasible(chosen) else _repair(collapse, side, chosen, prices)
+        if repaired is not None and options.weight[repaired].sum() > best_value:
+            best_chosen, best_value = repaired, float(options.weight[repaired].sum())
+        if best_value > -np.inf and bound - best_value <= 0.5 * policy.relative_gap * max(abs(bound), 1e-9):
+            break
+        if time.perf_counter() - started > policy.time_limit_seconds:
+            break
+        if stalls >= 3:
+            step_scale, stalls = step_scale / 2, 0
+        seat, spend, floor = side.violation(chosen)
+        grad_seat = np.where((seat > 0) | (prices.seat > 0), seat, 0.0)
+        grad_budget = spend if np.isfinite(spend) and (spend > 0 or prices.budget > 0) else 0.0
+        grad_floor = np.where((floor > 0) | (prices.floor > 0), floor, 0.0)
+        norm = float(grad_seat @ grad_seat + grad_budget**2 + grad_floor @ grad_floor)
+        if norm == 0:
+            break
+        target = best_value if best_value > -np.inf else 0.95 * bound
+        step = step_scale * max(bound - target, 1e-9) / norm
+        prices = _Prices(seat=np.maximum(prices.seat + step * grad_seat, 0.0),
+                         budget=max(prices.budget + step * grad_budget, 0.0),
+                         floor=np.maximum(prices.floor + step * grad_floor, 0.0))
+    return best_prices, best_chosen, bound, step_scale, iterations
+
+
+def _repair(collapse: _PairCollapse, side: _SideConstraints, chosen: np.ndarray, prices: _Prices,
+            floor_tries: int = 6):
+    """A feasible assignment near *chosen*, or None if the floors still fail.
+
+    Seats and budget are made feasible by construction (see
+    :meth:`_SideConstraints.repair_allowed`); floors are met by raising their prices
+    until the re-solve meets them (a floor only ever needs more weight on its group).
+    """
+    allowed = side.repair_allowed(chosen)
+    floor_price = prices.floor.copy()
+    for _ in range(floor_tries if side.floor_rows.size else 1):
+        weight = side.o.weight + side.floor_coef @ floor_price if side.floor_rows.size else side.o.weight
+        repaired = _flow_solve(collapse, weight, allowed)
+        if side.feasible(repaired):
+            return repaired
+        _, _, floor = side.violation(repaired)
+        if not np.any(floor > 1e-9):
+            return None
+        floor_price = np.where(floor > 1e-9, np.maximum(floor_price * 1.6, 0.01), floor_price)
+    return None
+
+
+def _result(options, chosen, value, bound, method, iterations, started) -> ProgrammeResult:
+    gap = max(bound - value, 0.0) / max(abs(bound), 1e-9)
+    # Within the integer scaling's resolution the bounds meet: the assignment is optimal.
+    proven = bound - value <= max(len(chosen), 1) / WEIGHT_SCALE
+    certificate = {
+        "status": "OPTIMAL" if proven else "FEASIBLE",
+        "method": method,
+        "objective": value,
+        "bound": bound,
+        "relative_gap": 0.0 if proven else gap,
+        "absolute_gap": max(bound - value, 0.0),
+        "resolution": max(len(chosen), 1) / WEIGHT_SCALE,
+        "iterations": iterations,
+        "seconds": time.perf_counter() - started,
+        "weight_scale": WEIGHT_SCALE,
+    }
+    chosen = np.asarray(chosen, dtype=np.int64)
+    chosen = chosen[np.argsort(options.seeker[chosen], kind="stable")]
+    return ProgrammeResult(options=options, chosen=chosen, objective=value, bound=max(bound, value),
+                           certificate=certificate)
+
+
+def _solve_cp_sat(options: OptionGraph, policy: MatchingPolicy, hint, time_limit: float):
+    """Exact integer program with CP-SAT for small instances: (chosen, bound, proven) or None."""
+    from ortools.sat.python import cp_model
+
+    o = options
+    # --- model and variables: one Boolean per option
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{i}") for i in range(o.n_options)]
+    weight = np.rint(o.weight * WEIGHT_SCALE).astype(np.int64)
+
+    # --- constraints, grouped by seeker, vacancy and training
+    def grouped(index):
+        order = np.argsort(index, kind="stable")
+        keys, starts = np.unique(index[order], return_index=True)
+        return zip(keys, np.split(order, starts[1:]))
+
+    for _, rows in grouped(o.seeker):
+        model.add_at_most_one(x[i] for i in rows)
+    for v, rows in grouped(o.vacancy):
+        model.add(sum(x[i] for i in rows) <= int(o.openings[v]))
+    via = np.flatnonzero(o.training >= 0)
+    for t, rows in grouped(o.training[via]):
+        model.add(sum(x[i] for i in via[rows]) <= int(o.seats[t]))
+    if policy.training_budget_eur is not None and via.size:
+        # Cents keep the budget exact in integers.
+        cents = np.rint(o.cost_eur[via] * 100).astype(np.int64)
+        model.add(sum(int(c) * x[i] for c, i in zip(cents, via)) <= int(np.floor(policy.training_budget_eur * 100)))
+    for g, name in enumerate(o.group_names):
+        share = policy.min_group_share.get(name, 0.0)
+        if share > 0:
+            # share = p/q exactly as a fraction keeps the floor integral: Σ (q·member − p)·x ≥ 0.
+            fraction = Fraction(share).limit_denominator(1_000_000)
+            p, q = fraction.numerator, fraction.denominator
+            coef = np.where(o.group_member[o.seeker, g], q - p, -p)
+            model.add(sum(int(c) * x[i] for i, c in enumerate(coef)) >= 0)
+
+    # --- objective
+    model.maximize(sum(int(w) * x[i] for i, w in enumerate(weight)))
+    if hint is not None:
+        chosen = np.zeros(o.n_options, dtype=bool)
+        chosen[hint] = True
+        for i, value in enumerate(chosen):
+            model.add_hint(x[i], bool(value))
+
+    # --- solve and check the status
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 2
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    values = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+    return np.flatnonzero(values), solver.best_objective_bound / WEIGHT_SCALE, status == cp_model.OPTIMAL
