@@ -190,7 +190,7 @@ def block_size_for(n_vacancies: int, memory_budget_mb: float) -> int:
 
 def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_fn: PairScoreFn, *,
                         top_k: int = 100, per_opening: int = 20, memory_budget_mb: float = 256.0,
-                        timer: StageTimer | None = None) -> CandidateGraph:
+                        timer: StageTimer | None = None, max_travel_km: float | None = None) -> CandidateGraph:
     """Knock-outs, scoring, top-k per seeker and best candidates per vacancy, block by block.
 
     A pair is kept if it is among its seeker's *top_k* or among its vacancy's
@@ -210,6 +210,8 @@ def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_f
         Candidates kept per vacancy opening (0 disables the per-vacancy rule).
     memory_budget_mb : float
         Bound on the per-block working memory.
+    max_travel_km : float, optional
+        A programme's travel cap on top of each seeker's own maximum.
     """
     if top_k < 1:
         raise ValueError(f"top_k: must be at least 1, got {top_k}")
@@ -224,7 +226,8 @@ def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_f
     for start in range(0, seekers.n, block):
         stop = min(start + block, seekers.n)
         with timer.stage("knock-outs"):
-            codes, failing, chord_sq = knockout_codes(seekers, vacancies, np.arange(start, stop))
+            codes, failing, chord_sq = knockout_codes(seekers, vacancies, np.arange(start, stop),
+                                                      max_travel_km=max_travel_km)
             for reason, mask in failing.items():
                 counts[start:stop, reason] = mask.sum(axis=1)
             feasible = codes == Knockout.FEASIBLE

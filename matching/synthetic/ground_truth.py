@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matching.pathways import trained_profiles
 from passport.geography import haversine_km, road_km
 from passport.population import SeekerArrays, VacancyArrays
 
@@ -42,11 +43,16 @@ class GroundTruth:
     commute_weight_per_km: float = 0.03
     sector_motivation: float = 0.45
     education_weight: float = 0.12
+    completion_base: float = 0.93
+    completion_loss_per_week: float = 0.012
 
-    def logit(self, seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index, vacancy_index) -> np.ndarray:
+    def logit(self, seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index, vacancy_index, *,
+              true_levels=None) -> np.ndarray:
+        """Log-odds of a lasting placement; *true_levels* (one row per pair) overrides the
+        stored true profile, for people whose skills a training has changed."""
         s = np.asarray(seeker_index)
         v = np.asarray(vacancy_index)
-        true = self.true_levels[s]
+        true = self.true_levels[s] if true_levels is None else np.asarray(true_levels)
         required = vacancies.required[v]
         weight = vacancies.importance[v]
         gap = required - true
@@ -84,3 +90,22 @@ class GroundTruth:
     def probability(self, seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index, vacancy_index) -> np.ndarray:
         """P(placement lasts six months) for each (seeker, vacancy) pair."""
         return 1.0 / (1.0 + np.exp(-self.logit(seekers, vacancies, seeker_index, vacancy_index)))
+
+    def completion(self, trainings, training_index) -> np.ndarray:
+        """True chance of finishing a training: longer courses lose more people."""
+        weeks = np.asarray(trainings.duration_weeks, dtype=float)[np.asarray(training_index)]
+        return np.clip(self.completion_base - self.completion_loss_per_week * weeks, 0.4, 0.97)
+
+    def probability_via_training(self, seekers: SeekerArrays, vacancies: VacancyArrays, trainings, seeker_index,
+                                 training_index, vacancy_index) -> np.ndarray:
+        """P(the seeker finishes the training and the placement then lasts six months).
+
+        The training's nominal uplift is taken as its true effect on the true profile;
+        granted certificates and Dutch uplift count as held.
+        """
+        s, t = np.asarray(seeker_index), np.asarray(training_index)
+        after = trained_profiles(seekers, trainings, s, t)
+        true_after = np.minimum(self.true_levels[s] + trainings.uplift[t], 5.0)
+        local = np.arange(len(s))
+        p = 1.0 / (1.0 + np.exp(-self.logit(after, vacancies, local, vacancy_index, true_levels=true_after)))
+        return self.completion(trainings, t) * p
