@@ -16,7 +16,7 @@ import pandas as pd
 
 from matching.candidates import CandidateGraph
 from matching.pathways import PathwayOptions
-from matching.policy import MatchingPolicy
+from matching.policy import MatchingPolicy, PolicyError
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,7 +118,14 @@ def group_matrix(policy: MatchingPolicy, groups: pd.DataFrame | None, n_seekers:
     policy.check_groups(available)
     if len(groups) != n_seekers:
         raise ValueError(f"group table has {len(groups)} rows for {n_seekers} seekers")
-    matrix = np.column_stack([groups[name].to_numpy().astype(bool) for name in names])
+    columns = []
+    for name in names:
+        column = groups[name]
+        if not pd.api.types.is_bool_dtype(column):
+            kind = "min_group_share" if name in policy.min_group_share else "priority_weights"
+            raise PolicyError(f"{kind}.{name}", f"group column {name!r} must hold true/false values, not {column.dtype}")
+        columns.append(column.to_numpy(dtype=bool))
+    matrix = np.column_stack(columns)
     return matrix, names
 
 

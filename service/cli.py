@@ -38,7 +38,10 @@ def write_outputs_atomically(out: Path, files: dict[str, pd.DataFrame], summary:
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         for name, frame in files.items():
-            frame.to_csv(staging / name, index=False)
+            if name.endswith(".parquet"):
+                frame.to_parquet(staging / name, index=False)
+            else:
+                frame.to_csv(staging / name, index=False)
         (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
         if out.exists():
             retired = out.with_name(f".{out.name}-old-{os.getpid()}")
@@ -158,6 +161,131 @@ def demo(
     console.print(f"Certificate: {batch.main.result.certificate['status']} "
                   f"(rounding gap ≤ {batch.main.result.certificate['rounding_gap_bound']:.4f})")
     console.print(f"Wrote {', '.join(sorted([*frames, 'summary.json']))} to [bold]{out}[/bold]")
+
+
+def _load_inputs(seekers_file, vacancies_file, trainings_file, n_seekers, n_vacancies, n_trainings, seed, geography):
+    """Files when given (all three), else a synthetic market; returns (inputs, market or None)."""
+    from passport.taxonomy import load_taxonomy
+
+    given = [f for f in (seekers_file, vacancies_file, trainings_file) if f is not None]
+    if given and len(given) != 3:
+        raise typer.BadParameter("give --seekers, --vacancies and --trainings together, or none for a synthetic market")
+    if given:
+        from passport.tables import read_seekers, read_trainings, read_vacancies
+
+        taxonomy = load_taxonomy()
+        seekers, groups = read_seekers(seekers_file, taxonomy)
+        return (seekers, read_vacancies(vacancies_file, taxonomy), read_trainings(trainings_file, taxonomy),
+                taxonomy, groups), None
+    from matching.synthetic import MarketConfig, generate_market
+
+    try:
+        config = MarketConfig(n_seekers=n_seekers, n_vacancies=n_vacancies, n_trainings=n_trainings, seed=seed,
+                              geography=geography)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    market = generate_market(config)
+    groups = market.groups.drop(columns=["gender", "age_band"])
+    return (market.seekers, market.vacancies, market.trainings, market.taxonomy, groups), market
+
+
+def programme_frames(run, fmt: str) -> dict[str, pd.DataFrame]:
+    from matching.programme_explanations import (explain_programme_seekers, explain_programme_trainings,
+                                                 explain_programme_vacancies)
+
+    r, o = run.result, run.options
+    training_ids = np.asarray(run.trainings.ids, dtype=object)
+    assignment = pd.DataFrame({
+        "seeker_id": np.asarray(run.seekers.ids, dtype=object)[r.seeker_index],
+        "vacancy_id": np.asarray(run.vacancies.ids, dtype=object)[r.vacancy_index],
+        "training_id": np.where(r.training_index >= 0, training_ids[np.maximum(r.training_index, 0)], None),
+        "expected_success": r.score.round(4), "weight": o.weight[r.chosen].round(6),
+        "distance_km": o.distance_km[r.chosen].round(1), "training_cost_eur": o.cost_eur[r.chosen],
+    })
+    return {f"assignment.{fmt}": assignment, f"seekers_explained.{fmt}": explain_programme_seekers(run),
+            f"vacancies_explained.{fmt}": explain_programme_vacancies(run),
+            f"trainings_explained.{fmt}": explain_programme_trainings(run)}
+
+
+@app.command()
+def match(
+    seekers_file: Path = typer.Option(None, "--seekers", help="Seekers table (.csv or .parquet)."),
+    vacancies_file: Path = typer.Option(None, "--vacancies", help="Vacancies table (.csv or .parquet)."),
+    trainings_file: Path = typer.Option(None, "--trainings", help="Training offers table (.csv or .parquet)."),
+    policy_file: Path = typer.Option(None, "--policy", help="Programme policy (.toml or .json)."),
+    n_seekers: int = typer.Option(6_000, min=1, help="Synthetic market size, when no files are given."),
+    n_vacancies: int = typer.Option(1_500, min=1, help="Synthetic vacancies, when no files are given."),
+    n_trainings: int = typer.Option(40, min=1, help="Synthetic training offers, when no files are given."),
+    seed: int = typer.Option(0, help="Seed of the synthetic market."),
+    geography: str = typer.Option("region", help="'region' or 'national' (synthetic market)."),
+    compare_direct: bool = typer.Option(False, "--compare-direct", help="Also solve without pathways, to compare."),
+    workers: int = typer.Option(1, min=1, help="Worker processes for independent parts of the graph."),
+    fmt: str = typer.Option("csv", "--format", help="Output format: csv or parquet."),
+    out: Path = typer.Option(Path("skillpass-output/match"), help="Output folder (replaced as a whole)."),
+):
+    """Batch-match a caseload to vacancies, directly or through training pathways, under a policy."""
+    from matching.batch import programme_summary, run_programme
+    from matching.policy import InfeasiblePolicyError, MatchingPolicy, PolicyError
+    from matching.timing import StageTimer
+    from passport.errors import TableError
+
+    if fmt not in ("csv", "parquet"):
+        raise typer.BadParameter("expected csv or parquet", param_hint="--format")
+    timer = StageTimer()
+    try:
+        policy = MatchingPolicy.load(policy_file) if policy_file else MatchingPolicy()
+        with console.status("reading inputs") as status:
+            with timer.stage("read inputs"):
+                (seekers, vacancies, trainings, taxonomy, groups), market = _load_inputs(
+                    seekers_file, vacancies_file, trainings_file, n_seekers, n_vacancies, n_trainings, seed, geography)
+            run = run_programme(seekers, vacancies, trainings, taxonomy, policy=policy, groups=groups,
+                                workers=workers, timer=timer, progress=lambda stage: status.update(stage))
+            direct_run = None
+            if compare_direct and policy.allow_pathways:
+                status.update("the same batch without pathways")
+                direct_policy = MatchingPolicy(**{**policy.to_dict(), "allow_pathways": False})
+                direct_run = run_programme(seekers, vacancies, trainings, taxonomy, policy=direct_policy,
+                                           groups=groups, workers=workers)
+    except (TableError, PolicyError, InfeasiblePolicyError) as exc:
+        console.print(f"[red]error[/red]: {exc}")
+        raise typer.Exit(2) from exc
+    truth = market.truth if market is not None else None
+    with timer.stage("write outputs"):
+        summary = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   "inputs": {"seekers": str(seekers_file), "vacancies": str(vacancies_file),
+                              "trainings": str(trainings_file)} if market is None else
+                   {"synthetic": market.config.__dict__},
+                   "policy": policy.to_dict(), "result": programme_summary(run, truth)}
+        if direct_run is not None:
+            summary["direct_only"] = programme_summary(direct_run, truth)
+        summary["seconds_per_stage"] = timer.seconds
+        summary["machine"] = machine_note()
+        write_outputs_atomically(out, programme_frames(run, fmt), summary)
+    console.print(programme_table(summary))
+    console.print(timing_table(timer))
+    console.print(f"Wrote assignment, explanations and summary.json to [bold]{out}[/bold]")
+
+
+def programme_table(summary: dict) -> Table:
+    table = Table(title="skillpass match")
+    table.add_column("")
+    runs = {"with pathways": summary["result"]}
+    if "direct_only" in summary:
+        runs["direct only"] = summary["direct_only"]
+    for name in runs:
+        table.add_column(name, justify="right")
+    rows = [("seekers", "seekers", "{:,}"), ("openings", "openings", "{:,}"), ("training seats", "training_seats", "{:,}"),
+            ("options", "options", "{:,}"), ("matched", "matched", "{:,}"), ("  via training", "matched_via_training", "{:,}"),
+            ("seats used", "seat_use_share", "{:.1%}"), ("training spend (EUR)", "training_spend_eur", "{:,.0f}"),
+            ("expected placements (scorer)", "expected_placements_scorer", "{:,.1f}"),
+            ("expected successful placements (truth)", "expected_successful_placements", "{:,.1f}")]
+    for label, key, pattern in rows:
+        if all(key in r for r in runs.values()):
+            table.add_row(label, *[pattern.format(r[key]) for r in runs.values()])
+    cert = summary["result"]["certificate"]
+    table.add_row("certificate", f"{cert['status']} (gap {cert['relative_gap']:.2e})",
+                  *[f"{r['certificate']['status']}" for r in list(runs.values())[1:]])
+    return table
 
 
 @data_app.command("check")
