@@ -1,6 +1,7 @@
 """Run the benchmarks and record the results with the machine that produced them.
 
     python -m benchmarks            # full grid
+    python -m benchmarks Programme  # one benchmark by name
     SKILLPASS_BENCH_FAST=1 python -m benchmarks
 """
 
@@ -9,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 from benchmarks.bench_assignment import AssignmentVsScipy
 from benchmarks.bench_pipeline import Pipeline
+from benchmarks.bench_programme import Programme
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -33,7 +36,10 @@ def main() -> None:
     fast = os.environ.get("SKILLPASS_BENCH_FAST") == "1"
     record = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "fast": fast,
               "machine": machine(), "results": {}}
-    for bench in (AssignmentVsScipy(), Pipeline()):
+    only = set(sys.argv[1:])
+    for bench in (AssignmentVsScipy(), Pipeline(), Programme()):
+        if only and type(bench).__name__ not in only:
+            continue
         name = type(bench).__name__
         grid = bench.fast_params if fast else bench.params
         record["results"][name] = []
