@@ -64,8 +64,9 @@ def skill_fit_terms(levels, se, required, tolerance: float = REQUIREMENT_TOLERAN
     cdf = ndtr(z)
     pdf = _normal_pdf(z)
     p_meet = ndtr((tolerance - d) / se)
-    shortfall = d * cdf + se * pdf
-    surplus = np.minimum(-d * (1.0 - cdf) + se * pdf, 1.0)
+    # Both expectations are non-negative; in float32 the two terms can cancel to −1e-8.
+    shortfall = np.maximum(d * cdf + se * pdf, 0.0)
+    surplus = np.clip(-d * (1.0 - cdf) + se * pdf, 0.0, 1.0)
     return p_meet, shortfall, surplus
 
 

@@ -130,7 +130,8 @@ def _unlock_triples(seekers, vacancies, trainings, eligible, start, stop, max_tr
     missing_id = np.argmax(missing, axis=1)
     language_gap = vacancies.min_dutch_cefr[v].astype(np.int16) - seekers.dutch_cefr[s]
     parts = []
-    cert_pairs = np.flatnonzero((n_missing == 1) & (language_gap <= 0))
+    # A certificate course may also lift Dutch; whether it lifts it far enough is checked below.
+    cert_pairs = np.flatnonzero(n_missing == 1)
     grantors = _grantor_table(trainings, seekers.hard.shape[1])
     for column in range(grantors.shape[1]):
         t = grantors[missing_id[cert_pairs], column]

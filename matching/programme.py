@@ -45,8 +45,11 @@ from matching.options import OptionGraph
 from matching.policy import InfeasiblePolicyError, MatchingPolicy
 
 WEIGHT_SCALE = 1_000_000
-# CP-SAT finishes instances up to about this many options in seconds.
+# Instances up to this many options that pricing leaves with a gap go to CP-SAT, for at
+# most EXACT_SECONDS: enough to prove tiny and small instances, and bounded where a
+# floor makes even 16,000 options hard.
 EXACT_OPTION_LIMIT = 20_000
+EXACT_SECONDS = 10.0
 
 
 class ProgrammeStatus(IntEnum):
@@ -331,7 +334,7 @@ def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, 
     method = "Lagrangian pricing of seats/budget/floors over min-cost flow, with repair"
     gap_left = best_value == -np.inf or bound - best_value > policy.relative_gap * max(abs(bound), 1e-9)
     if gap_left and options.n_options <= exact_option_limit:
-        remaining = max(policy.time_limit_seconds - (time.perf_counter() - started), 1.0)
+        remaining = min(max(policy.time_limit_seconds - (time.perf_counter() - started), 1.0), EXACT_SECONDS)
         exact = _solve_cp_sat(options, policy, best_chosen, remaining)
         if exact is not None:
             exact_chosen, exact_bound, proven = exact

@@ -68,10 +68,7 @@ def relabelled(options: OptionGraph, row_order: np.ndarray, seeker_label: np.nda
     moved = options.take(row_order)
     member = np.empty_like(options.group_member)
     member[seeker_label] = options.group_member
-    return OptionGraph(seeker=seeker_label[moved.seeker].astype(np.int32), vacancy=moved.vacancy,
-                       training=moved.training, score=moved.score, weight=moved.weight, cost_eur=moved.cost_eur,
-                       distance_km=moved.distance_km, n_seekers=options.n_seekers, openings=options.openings,
-                       seats=options.seats, group_member=member, group_names=options.group_names)
+    return dataclasses.replace(moved, seeker=seeker_label[moved.seeker].astype(np.int32), group_member=member)
 
 
 @given(instances_with_policies())
@@ -157,10 +154,22 @@ def test_without_policy_or_pathways_the_flow_is_exact(options):
 @given(programme_instances())
 def test_ample_seats_leave_the_relaxation_feasible_and_exact(options):
     """With a seat for every seeker on every training the side constraints cannot bind."""
-    roomy = OptionGraph(**{**{name: getattr(options, name) for name in options.__dataclass_fields__},
-                           "seats": np.full(options.n_trainings, options.n_seekers, dtype=np.int64)})
+    roomy = dataclasses.replace(options, seats=np.full(options.n_trainings, options.n_seekers, dtype=np.int64))
     result = solve_programme(roomy)
     assert result.certificate["method"].startswith("min-cost flow")
     assert result.objective == pytest.approx(brute_force_optimum(roomy, MatchingPolicy()), abs=TOLERANCE)
     n_parts, _ = option_components(roomy)
     assert solve_decomposed(roomy).certificate["parts"] == n_parts
+
+
+@given(instances_with_policies())
+def test_solving_never_mutates_the_option_graph(instance):
+    options, policy = instance
+    if floor_is_unreachable(options, policy):
+        return
+    names = ("seeker", "vacancy", "training", "score", "weight", "cost_eur", "openings", "seats", "group_member")
+    before = {name: getattr(options, name).copy() for name in names}
+    solve_programme(options, dataclasses.replace(policy, relative_gap=0.0))
+    solve_decomposed(options, policy)
+    for name in names:
+        np.testing.assert_array_equal(getattr(options, name), before[name], err_msg=name)
