@@ -229,3 +229,26 @@ def test_one_to_one_programme_reaches_the_orlib_optimum_for_assign100(shared_dir
     total_cost = int(costs[result.chosen].sum())
     assert total_cost == n * big - round(result.objective * scale)
     assert total_cost == published_optima(shared_dir)["assign100"] == 305
+
+
+def test_parts_solved_in_worker_processes_equal_the_whole(taxonomy, monkeypatch):
+    """A national market spread thin falls apart into several parts; solving the large ones
+    in worker processes must give exactly the whole-graph optimum."""
+    import matching.decomposition as decomposition
+    from matching.batch import run_programme
+    from matching.decomposition import option_components, solve_decomposed
+    from matching.programme import solve_programme
+    from matching.synthetic import generate_market
+
+    market = generate_market(n_seekers=400, n_vacancies=120, n_trainings=10, geography="national", seed=8,
+                             taxonomy=taxonomy)
+    run = run_programme(market.seekers, market.vacancies, market.trainings, taxonomy)
+    n_parts, _ = option_components(run.options)
+    assert n_parts > 1
+    monkeypatch.setattr(decomposition, "PARALLEL_MIN_OPTIONS", 1)
+    policy = MatchingPolicy()
+    parallel = solve_decomposed(run.options, policy, workers=2)
+    whole = solve_programme(run.options, policy)
+    parallel.check_validity(policy)
+    assert parallel.certificate["parts"] == n_parts
+    assert parallel.objective == pytest.approx(whole.objective, abs=1e-5)
