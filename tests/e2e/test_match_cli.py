@@ -29,6 +29,15 @@ def market_files(tmp_path_factory, taxonomy):
     return folder
 
 
+def _inputs_with_seekers(frame, market_files, folder):
+    """An input folder holding *frame* as the seekers file beside the shared vacancies and trainings."""
+    folder.mkdir()
+    frame.to_csv(folder / "seekers.csv", index=False)
+    for name in ("vacancies.parquet", "trainings.csv"):
+        (folder / name).write_bytes((market_files / name).read_bytes())
+    return folder
+
+
 def _match(folder, out, *extra):
     return runner.invoke(app, ["match", "--seekers", str(folder / "seekers.csv"),
                                "--vacancies", str(folder / "vacancies.parquet"),
@@ -80,11 +89,7 @@ def test_pathways_never_lower_the_objective(match_output):
 def test_a_bad_seeker_file_names_file_line_and_column_and_writes_nothing(market_files, tmp_path):
     frame = pd.read_csv(market_files / "seekers.csv", dtype=str, keep_default_na=False)
     frame.loc[4, "dutch_cefr"] = "B7"
-    bad = tmp_path / "inputs"
-    bad.mkdir()
-    frame.to_csv(bad / "seekers.csv", index=False)
-    for name in ("vacancies.parquet", "trainings.csv"):
-        (bad / name).write_bytes((market_files / name).read_bytes())
+    bad = _inputs_with_seekers(frame, market_files, tmp_path / "inputs")
     out = tmp_path / "result"
     result = _match(bad, out)
     assert result.exit_code == 2
@@ -106,11 +111,7 @@ def test_a_floor_for_a_group_without_options_is_reported_as_infeasible(market_fi
     frame = pd.read_csv(market_files / "seekers.csv", dtype=str, keep_default_na=False)
     # Only people without consent belong to the group, so no member has any option.
     frame["group_target"] = frame["consent_matching"].str.lower().map({"true": "false", "false": "true"})
-    folder = tmp_path / "inputs"
-    folder.mkdir()
-    frame.to_csv(folder / "seekers.csv", index=False)
-    for name in ("vacancies.parquet", "trainings.csv"):
-        (folder / name).write_bytes((market_files / name).read_bytes())
+    folder = _inputs_with_seekers(frame, market_files, tmp_path / "inputs")
     policy = tmp_path / "policy.toml"
     policy.write_text("[min_group_share]\ntarget = 0.2\n")
     result = _match(folder, tmp_path / "result", "--policy", str(policy))

@@ -1,22 +1,12 @@
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pytest
 
 from matching import RuleBasedScorer
+from tests.arrays import replace_row as tweak
 from matching.candidates import FeatureScorer, Knockout, generate_candidates, knockout_codes, road_distance_km
-
-
-def tweak(arrays, index, **changes):
-    """A copy of *arrays* with fields of row *index* changed."""
-    replaced = {}
-    for name, value in changes.items():
-        column = getattr(arrays, name).copy()
-        column[index] = value
-        replaced[name] = column
-    return dataclasses.replace(arrays, **replaced)
 
 
 @pytest.fixture()

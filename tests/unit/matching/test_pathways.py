@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from matching import RuleBasedScorer
+from tests.arrays import replace_row
 from matching.candidates import FeatureScorer, Knockout, generate_candidates, knockout_codes
 from matching.pathways import MAX_CEFR_RANK, generate_pathways, trained_profiles, training_eligibility
 from passport.taxonomy import MASTERY_MAX
@@ -40,16 +41,6 @@ def every_pathway(small_market, score_fn, direct, eligible):
 
 def pair_keys(seeker, vacancy, n_vacancies) -> np.ndarray:
     return np.asarray(seeker, dtype=np.int64) * n_vacancies + np.asarray(vacancy, dtype=np.int64)
-
-
-def replace_row(arrays, index, **changes):
-    """A copy of *arrays* with fields of row *index* changed."""
-    replaced = {}
-    for name, value in changes.items():
-        column = getattr(arrays, name).copy()
-        column[index] = value
-        replaced[name] = column
-    return dataclasses.replace(arrays, **replaced)
 
 
 # --------------------------------------------------------------------------- trained_profiles
