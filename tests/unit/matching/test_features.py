@@ -47,3 +47,19 @@ def test_protected_attributes_are_not_reachable_from_pair_features(small_market,
     assert not fields & {"gender", "age", "age_band", "migration_background", "origin"}
     X = pair_features(small_market.seekers, small_market.vacancies, np.array([0]), np.array([0]), taxonomy)
     assert X.shape == (1, len(feature_names(taxonomy)))
+
+
+def test_the_fast_normal_cdf_matches_scipy_within_float32_resolution():
+    from scipy.special import ndtr
+
+    from matching.features import normal_cdf_and_pdf
+
+    z = np.linspace(-12.0, 12.0, 400_001)
+    cdf64, pdf64 = normal_cdf_and_pdf(z)
+    assert np.abs(cdf64 - ndtr(z)).max() < 1e-7
+    assert np.allclose(pdf64, np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi), rtol=1e-12)
+    cdf32, _ = normal_cdf_and_pdf(z.astype(np.float32))
+    assert cdf32.dtype == np.float32
+    assert np.abs(cdf32 - ndtr(z)).max() < 5e-7
+    # Monotone, as the scorer's monotonicity guarantees need.
+    assert np.all(np.diff(cdf64) >= -1e-12)
