@@ -40,7 +40,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from matching.assignment import max_weight_assignment
+from matching.working_set import WorkingSetAssignment
 from matching.options import OptionGraph
 from matching.policy import InfeasiblePolicyError, MatchingPolicy
 
@@ -154,9 +154,12 @@ class ProgrammeResult:
 
 
 class _PairCollapse:
-    """Per (seeker, vacancy) pair, pick the best of its options under any weights.
+    """Per (seeker, vacancy) pair, pick the best of its options under any weights, and
+    solve the assignment over the pairs.
 
-    Options are sorted once by pair; each call is then one ``maximum.reduceat``.
+    Options are sorted once by pair; each call is then one ``maximum.reduceat``. The
+    assignment keeps a working set of pairs across calls (see
+    :mod:`matching.working_set`), so repeated solves with changing prices stay cheap.
     """
 
     def __init__(self, options: OptionGraph):
@@ -168,9 +171,12 @@ class _PairCollapse:
         self.starts = np.flatnonzero(boundary)
         self.group_of = np.cumsum(boundary) - 1
         self.options = options
+        first = self.order[self.starts]
+        self.assignment = WorkingSetAssignment(options.seeker[first], options.vacancy[first], options.openings,
+                                               options.n_seekers)
 
     def best(self, weight: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
-        """Index of the best allowed option per pair (pairs with no allowed option dropped)."""
+        """Per pair, the index of its best allowed option (−1 where none is allowed)."""
         if len(self.order) == 0:
             return np.empty(0, dtype=np.int64)
         w = weight[self.order]
@@ -180,17 +186,17 @@ class _PairCollapse:
         is_best = w == pair_max[self.group_of]
         first = np.flatnonzero(is_best)
         first = first[np.r_[True, self.group_of[first[1:]] != self.group_of[first[:-1]]]]
-        first = first[np.isfinite(w[first])]
-        return self.order[first]
+        return np.where(np.isfinite(pair_max), self.order[first], -1)
 
 
 def _flow_solve(collapse: _PairCollapse, weight: np.ndarray, allowed=None) -> np.ndarray:
     """Options chosen by the exact max-weight assignment under *weight* (side constraints ignored)."""
     o = collapse.options
-    candidate = collapse.best(weight, allowed)
-    scaled = np.rint(weight[candidate] * WEIGHT_SCALE).astype(np.int64)
-    chosen, _, _ = max_weight_assignment(o.seeker[candidate], o.vacancy[candidate], scaled, o.openings, o.n_seekers)
-    picked = candidate[chosen]
+    best = collapse.best(weight, allowed)
+    if best.size == 0:
+        return np.empty(0, dtype=np.int64)
+    scaled = np.where(best >= 0, np.rint(weight[np.maximum(best, 0)] * WEIGHT_SCALE), 0).astype(np.int64)
+    picked = best[collapse.assignment.solve(scaled)]
     return picked[np.argsort(o.seeker[picked], kind="stable")]
 
 
