@@ -63,10 +63,19 @@ def normal_cdf_and_pdf(z):
     """(Φ(z), φ(z)) in the dtype of *z*, with absolute error below 1e-7."""
     z = np.asarray(z)
     pdf = _normal_pdf(z)
-    t = 1.0 / (1.0 + _AS_P * np.abs(z))
+    # In-place Horner steps: this runs on every (pair, skill) cell, and each avoided
+    # temporary is a pass over memory saved.
+    t = np.asarray(np.abs(z))  # 0-d input gives a scalar; in-place steps need an array
+    t *= _AS_P
+    t += 1.0
+    np.reciprocal(t, out=t)
     b1, b2, b3, b4, b5 = _AS_B
-    tail = pdf * (t * (b1 + t * (b2 + t * (b3 + t * (b4 + t * b5)))))
-    cdf = np.where(z >= 0, 1.0 - tail, tail)
+    poly = t * b5
+    for b in (b4, b3, b2, b1):
+        poly += b
+        poly *= t
+    poly *= pdf  # the upper tail 1 − Φ(|z|)
+    cdf = np.where(z >= 0, 1.0 - poly, poly)
     return cdf.astype(z.dtype, copy=False), pdf
 
 
