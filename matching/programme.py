@@ -49,6 +49,8 @@ WEIGHT_SCALE = 1_000_000
 # most EXACT_SECONDS: enough to prove tiny and small instances, and bounded where a
 # floor makes even 16,000 options hard.
 EXACT_OPTION_LIMIT = 20_000
+# Polyak step length multiplier at the start of the price search (halved on stalls).
+INITIAL_STEP_SCALE = 1.0
 EXACT_SECONDS = 10.0
 
 
@@ -333,7 +335,7 @@ def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, 
                        1, started)
 
     prices, best_chosen, bound, _, iterations = _search_prices(
-        options, policy, max_iterations, started, seed=relaxed, collapse=collapse, side=side)
+        options, policy, max_iterations, started, relaxed=relaxed, collapse=collapse, side=side)
     bound = min(bound, unpriced_bound)
     best_value = float(options.weight[best_chosen].sum()) if best_chosen is not None else -np.inf
 
@@ -357,7 +359,8 @@ def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, 
 
 
 def _search_prices(options: OptionGraph, policy: MatchingPolicy, max_iterations: int, started: float, *,
-                   initial: _Prices | None = None, step_scale: float = 1.0, seed=None, collapse=None, side=None):
+                   initial: _Prices | None = None, step_scale: float = INITIAL_STEP_SCALE, seed=None,
+                   relaxed=None, collapse=None, side=None):
     """Projected-subgradient search for side-constraint prices.
 
     Returns (best prices, best feasible assignment or None, best bound, step scale, iterations).
@@ -374,7 +377,10 @@ def _search_prices(options: OptionGraph, policy: MatchingPolicy, max_iterations:
     stalls, iterations = 0, 0
     for iterations in range(1, max_iterations + 1):
         priced = side.priced(prices)
-        chosen = _flow_solve(collapse, priced)
+        if iterations == 1 and relaxed is not None and initial is None:
+            chosen = relaxed  # at zero prices the relaxation is already solved
+        else:
+            chosen = _flow_solve(collapse, priced)
         dual = float(priced[chosen].sum()) + side.constant(prices)
         if dual < bound - 1e-12:
             bound, best_prices, stalls = dual, prices, 0
@@ -383,7 +389,7 @@ def _search_prices(options: OptionGraph, policy: MatchingPolicy, max_iterations:
         repaired = chosen if side.feasible(chosen) else _repair(collapse, side, chosen, prices)
         if repaired is not None and options.weight[repaired].sum() > best_value:
             best_chosen, best_value = repaired, float(options.weight[repaired].sum())
-        if best_value > -np.inf and bound - best_value <= 0.5 * policy.relative_gap * max(abs(bound), 1e-9):
+        if best_value > -np.inf and bound - best_value <= policy.relative_gap * max(abs(bound), 1e-9):
             break
         if time.perf_counter() - started > policy.time_limit_seconds:
             break
