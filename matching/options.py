@@ -146,9 +146,10 @@ def build_option_graph(direct: CandidateGraph, pathways: PathwayOptions, *, open
     score = np.concatenate([direct.score, pathways.score]).astype(np.float64)
     distance = np.concatenate([direct.distance_km, pathways.distance_km]).astype(np.float32)
     via = training >= 0
-    t = np.maximum(training, 0)
-    cost = np.where(via, np.asarray(trainings.cost_eur, dtype=np.float64)[t], 0.0)
-    weeks = np.where(via, np.asarray(trainings.duration_weeks, dtype=np.float64)[t], 0.0)
+    cost, weeks = np.zeros(len(training)), np.zeros(len(training))
+    # Whole cents: budgets are money, and the exact solver counts in cents.
+    cost[via] = np.round(np.asarray(trainings.cost_eur, dtype=np.float64)[training[via]], 2)
+    weeks[via] = np.asarray(trainings.duration_weeks, dtype=np.float64)[training[via]]
     weight = (score * priority_multiplier(policy, member, names)[seeker]
               - policy.training_week_penalty * weeks
               - policy.training_cost_penalty_per_1000_eur * cost / 1000.0)

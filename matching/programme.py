@@ -300,8 +300,6 @@ def _check_floors(options: OptionGraph, policy: MatchingPolicy) -> None:
                 f"min_group_share.{name}",
                 f"no member of group {name!r} has any option after the knock-outs, so only an empty "
                 f"assignment would place {share:.0%} of people from it")
-        if share >= 1 and (~reachable).any() and options.group_member[:, g].sum() == 0:
-            raise InfeasiblePolicyError(f"min_group_share.{name}", "the group has no members")
 
 
 def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, *, max_iterations: int = 40,
@@ -344,7 +342,9 @@ def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, 
     if gap_left and options.n_options <= exact_option_limit:
         remaining = min(max(policy.time_limit_seconds - (time.perf_counter() - started), 1.0), EXACT_SECONDS)
         exact = _solve_cp_sat(options, policy, best_chosen, remaining)
-        if exact is not None:
+        # CP-SAT counts money in cents and shares as fractions; its answer is kept only if
+        # it also passes the exact float rules the result is checked against.
+        if exact is not None and side.feasible(exact[0]):
             exact_chosen, exact_bound, proven = exact
             value = float(options.weight[exact_chosen].sum())
             if value >= best_value - 1e-9:
@@ -459,6 +459,7 @@ def _solve_cp_sat(options: OptionGraph, policy: MatchingPolicy, hint, time_limit
     from ortools.sat.python import cp_model
 
     o = options
+    exact_model = True
     # --- model and variables: one Boolean per option
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{i}") for i in range(o.n_options)]
@@ -480,12 +481,18 @@ def _solve_cp_sat(options: OptionGraph, policy: MatchingPolicy, hint, time_limit
     if policy.training_budget_eur is not None and via.size:
         # Cents keep the budget exact in integers.
         cents = np.rint(o.cost_eur[via] * 100).astype(np.int64)
-        model.add(sum(int(c) * x[i] for c, i in zip(cents, via)) <= int(np.floor(policy.training_budget_eur * 100)))
+        # Rounding to 1e-6 first keeps 1024.09 € at 102409 cents (×100 gives 102408.999…).
+        budget_cents = int(np.floor(round(policy.training_budget_eur * 100, 6)))
+        model.add(sum(int(c) * x[i] for c, i in zip(cents, via)) <= budget_cents)
     for g, name in enumerate(o.group_names):
         share = policy.min_group_share.get(name, 0.0)
         if share > 0:
-            # share = p/q exactly as a fraction keeps the floor integral: Σ (q·member − p)·x ≥ 0.
+            # share ≈ p/q keeps the floor integral: Σ (q·member − p)·x ≥ 0. When the nearest
+            # simple fraction is not within float noise of the share, round the share up
+            # instead (never looser than the rule checked), and claim no proof or bound.
             fraction = Fraction(share).limit_denominator(1_000_000)
+            if abs(float(fraction) - share) * max(o.n_seekers, 1) > 1e-10:
+                fraction, exact_model = Fraction(int(np.ceil(share * 10**9)), 10**9), False
             p, q = fraction.numerator, fraction.denominator
             coef = np.where(o.group_member[o.seeker, g], q - p, -p)
             model.add(sum(int(c) * x[i] for i, c in enumerate(coef)) >= 0)
@@ -506,4 +513,6 @@ def _solve_cp_sat(options: OptionGraph, policy: MatchingPolicy, hint, time_limit
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     values = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+    if not exact_model:
+        return np.flatnonzero(values), np.inf, False
     return np.flatnonzero(values), solver.best_objective_bound / WEIGHT_SCALE, status == cp_model.OPTIMAL

@@ -15,7 +15,8 @@ from matching.candidates import KNOCKOUT_TEXT, Knockout
 _BLOCKING = [Knockout.MUST_HAVE, Knockout.TRAVEL, Knockout.LANGUAGE, Knockout.HOURS, Knockout.SECTOR_EXCLUDED]
 
 SEEKER_OUTCOMES = ("placed_direct", "placed_via_training", "no_consent", "no_candidates", "below_min_fit",
-                   "outcompeted", "blocked_by_seats", "blocked_by_budget", "held_back_by_policy")
+                   "not_worth_the_training", "outcompeted", "blocked_by_seats", "blocked_by_budget",
+                   "held_back_by_policy")
 
 
 def _any_per_seeker(options, flag) -> np.ndarray:
@@ -33,7 +34,8 @@ def explain_programme_seekers(run) -> pd.DataFrame:
     budget = run.policy.training_budget_eur
     budget_left = np.inf if budget is None else budget - r.training_spend()
     via = o.training >= 0
-    t = np.maximum(o.training, 0)
+    seat_free = np.append(seat_free, True)  # trainings may be absent: index −1 stays in range
+    t = np.where(via, o.training, -1)
 
     open_direct = _any_per_seeker(o, ~via & vacancy_free[o.vacancy])
     open_pathway = via & vacancy_free[o.vacancy]
@@ -49,7 +51,15 @@ def explain_programme_seekers(run) -> pd.DataFrame:
     outcome[budget_blocked] = "blocked_by_budget"
     outcome[seat_blocked] = "blocked_by_seats"
     outcome[open_direct | fully_open] = "held_back_by_policy"
-    outcome[n_options == 0] = "below_min_fit"
+    # No option left: either nothing reached the minimum fit, or only pathways did and
+    # the programme's time and cost penalties left them no value.
+    best_scored = np.full(n, -np.inf)
+    np.maximum.at(best_scored, run.direct.seeker, run.direct.score)
+    if run.pathways.n:
+        np.maximum.at(best_scored, run.pathways.seeker, run.pathways.score)
+    reached_fit = best_scored >= run.policy.min_fit
+    outcome[(n_options == 0) & reached_fit] = "not_worth_the_training"
+    outcome[(n_options == 0) & ~reached_fit] = "below_min_fit"
     outcome[(n_options == 0) & (n_direct_candidates == 0) & (n_pathways == 0)] = "no_candidates"
     outcome[~seekers.consent_matching] = "no_consent"
     placed_training = np.full(n, -1, dtype=np.int64)
@@ -87,9 +97,14 @@ def explain_programme_seekers(run) -> pd.DataFrame:
         elif kind == "below_min_fit":
             reason[rows] = (f"every option's expected success is below the programme's minimum of "
                             f"{run.policy.min_fit:.0%}")
+        elif kind == "not_worth_the_training":
+            reason[rows] = ("only pathways through a training were left, and their time and cost outweigh "
+                            "the gain under the programme's policy")
         elif kind == "outcompeted":
-            reason[rows] = [f"{c} options, but every vacancy in them was filled by people with a better "
-                            f"expected fit" for c in n_options[rows]]
+            ranked_by = ("expected fit, weighted by the programme's priorities" if run.policy.priority_weights
+                         else "expected fit")
+            reason[rows] = [f"{c} options, but every vacancy in them was filled by people ranked higher on "
+                            f"{ranked_by}" for c in n_options[rows]]
         elif kind == "blocked_by_seats":
             reason[rows] = "a training would open a vacancy with a free place, but its seats are all taken"
         elif kind == "blocked_by_budget":
@@ -101,7 +116,8 @@ def explain_programme_seekers(run) -> pd.DataFrame:
         "seeker_id": np.asarray(seekers.ids, dtype=object),
         "outcome": pd.Categorical(outcome, categories=SEEKER_OUTCOMES),
         "vacancy_id": np.where(placed, vacancy_ids[np.maximum(placed_vacancy, 0)], None),
-        "training_id": np.where(placed_training >= 0, training_ids[np.maximum(placed_training, 0)], None),
+        # The appended None keeps index −1 valid when there are no trainings at all.
+        "training_id": np.append(training_ids, None)[placed_training],
         "expected_success": placed_score,
         "n_direct_candidates": n_direct_candidates,
         "n_pathway_options": n_pathways,
@@ -111,19 +127,42 @@ def explain_programme_seekers(run) -> pd.DataFrame:
 
 
 def explain_programme_vacancies(run) -> pd.DataFrame:
-    """One row per vacancy: openings, how they were filled, and why any stay empty."""
+    """One row per vacancy: openings, how they were filled, and why any stay empty.
+
+    An open place with an unplaced candidate is explained by what held that candidate
+    back: a full training, the spent budget, or the programme's floor or priorities.
+    """
     o, r = run.options, run.result
     fill = r.vacancy_fill()
     via = r.training_index >= 0
     fill_via = np.bincount(r.vacancy_index[via], minlength=o.n_vacancies)
     n_options = np.bincount(o.vacancy, minlength=o.n_vacancies)
     n_candidates = np.bincount(run.direct.vacancy, minlength=o.n_vacancies)
-    reason = np.where(
-        fill >= o.openings, "all openings filled",
-        np.where(n_candidates + np.bincount(run.pathways.vacancy, minlength=o.n_vacancies) == 0,
-                 "no candidate passed the knock-outs",
-                 np.where(n_options == 0, "no candidate reached the programme's minimum expected success",
-                          "open places left: every candidate was placed where their expected fit is higher")))
+    n_pathway_options = np.bincount(run.pathways.vacancy, minlength=o.n_vacancies)
+
+    unplaced = np.ones(o.n_seekers, dtype=bool)
+    unplaced[r.seeker_index] = False
+    waiting = unplaced[o.seeker]
+    pathway = o.training >= 0
+    seat_full = np.append(r.seat_use() >= o.seats, False)[np.where(pathway, o.training, -1)]
+    budget = run.policy.training_budget_eur
+    budget_left = np.inf if budget is None else budget - r.training_spend()
+    unaffordable = pathway & (o.cost_eur > budget_left + 1e-9)
+
+    def any_for_vacancy(flag):
+        return np.bincount(o.vacancy[flag], minlength=o.n_vacancies) > 0
+
+    held_by_seats = any_for_vacancy(waiting & pathway & seat_full)
+    held_by_budget = any_for_vacancy(waiting & pathway & ~seat_full & unaffordable)
+    held_by_policy = any_for_vacancy(waiting & ~(pathway & (seat_full | unaffordable)))
+    reason = np.full(o.n_vacancies, "open places left: every candidate was placed where their expected fit is higher",
+                     dtype=object)
+    reason[held_by_budget] = "open places left: its remaining candidates need a training the budget cannot pay"
+    reason[held_by_seats] = "open places left: its remaining candidates need a training whose seats are taken"
+    reason[held_by_policy] = "open places left: the programme's group floor or priorities placed others first"
+    reason[n_options == 0] = "no candidate reached the programme's minimum expected success"
+    reason[n_candidates + n_pathway_options == 0] = "no candidate passed the knock-outs"
+    reason[fill >= o.openings] = "all openings filled"
     return pd.DataFrame({"vacancy_id": np.asarray(run.vacancies.ids, dtype=object), "openings": o.openings,
                          "filled": fill, "filled_via_training": fill_via, "n_candidates": n_candidates,
                          "n_options": n_options, "reason": reason})

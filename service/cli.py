@@ -198,7 +198,7 @@ def programme_frames(run, fmt: str) -> dict[str, pd.DataFrame]:
     assignment = pd.DataFrame({
         "seeker_id": np.asarray(run.seekers.ids, dtype=object)[r.seeker_index],
         "vacancy_id": np.asarray(run.vacancies.ids, dtype=object)[r.vacancy_index],
-        "training_id": np.where(r.training_index >= 0, training_ids[np.maximum(r.training_index, 0)], None),
+        "training_id": np.append(training_ids, None)[r.training_index],  # −1 (direct) → None
         "expected_success": r.score.round(4), "weight": o.weight[r.chosen].round(6),
         "distance_km": o.distance_km[r.chosen].round(1), "training_cost_eur": o.cost_eur[r.chosen],
     })

@@ -252,3 +252,52 @@ def test_parts_solved_in_worker_processes_equal_the_whole(taxonomy, monkeypatch)
     parallel.check_validity(policy)
     assert parallel.certificate["parts"] == n_parts
     assert parallel.objective == pytest.approx(whole.objective, abs=1e-5)
+
+
+# --------------------------------------------------------------------------- regressions found in review
+
+
+def _three_pathways(costs, weights):
+    w = np.asarray(weights, dtype=float)
+    return OptionGraph(seeker=np.arange(3, dtype=np.int32), vacancy=np.arange(3, dtype=np.int32),
+                       training=np.arange(3, dtype=np.int32), score=w.copy(), weight=w,
+                       cost_eur=np.asarray(costs, dtype=float), distance_km=np.zeros(3, np.float32), n_seekers=3,
+                       openings=np.ones(3, np.int64), seats=np.ones(3, np.int64), group_member=np.zeros((3, 0), bool))
+
+
+def test_a_budget_in_cents_is_not_rounded_down_by_the_exact_solver():
+    # 1024.09 × 100 is 102408.999… in floating point: the first pathway must still fit.
+    options = _three_pathways([1024.09, 600.0, 500.0], [1.0, 0.55, 0.5])
+    policy = MatchingPolicy(training_budget_eur=1024.09)
+    result = solve_programme(options, policy)
+    result.check_validity(policy)
+    assert result.objective == pytest.approx(1.0)
+    assert result.certificate["bound"] >= 1.0 - 1e-9
+
+
+def test_a_run_without_any_training_offer_matches_directly_and_explains_everyone(small_market, taxonomy):
+    m = small_market
+    run = run_programme(m.seekers, m.vacancies, m.trainings.take(np.array([], dtype=np.int64)), taxonomy)
+    assert run.result.n_matched > 0 and (run.result.training_index < 0).all()
+    explained = explain_programme_seekers(run)
+    assert len(explained) == m.seekers.n and explained["reason"].notna().all()
+
+
+def test_a_vacancy_left_open_because_its_candidate_lacks_a_seat_says_so(small_market, taxonomy):
+    from matching.programme_explanations import explain_programme_vacancies
+
+    m = small_market
+    # One seat per training: most pathway candidates find their training full.
+    trainings = dataclasses.replace(m.trainings, seats=np.ones(m.trainings.n, dtype=np.int32))
+    run = run_programme(m.seekers, m.vacancies, trainings, taxonomy)
+    o, r = run.options, run.result
+    explained = explain_programme_vacancies(run)
+    flagged = np.flatnonzero(explained["reason"].str.contains("seats are taken").to_numpy())
+    assert flagged.size > 0
+    unplaced = np.ones(o.n_seekers, dtype=bool)
+    unplaced[r.seeker_index] = False
+    full_training = r.seat_use() >= o.seats
+    for v in flagged:
+        assert r.vacancy_fill()[v] < o.openings[v]
+        waiting = (o.vacancy == v) & unplaced[o.seeker] & (o.training >= 0)
+        assert full_training[o.training[waiting]].any()
