@@ -26,6 +26,8 @@ class RandomScorer:
 class DiplomaScorer:
     """Education level, hard-skill coverage and distance: how job boards rank today."""
 
+    thread_safe = True
+
     def __call__(self, seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index, vacancy_index, distance_km):
         s, v = np.asarray(seeker_index), np.asarray(vacancy_index)
         eqf_gap = seekers.eqf[s].astype(np.float32) - vacancies.min_eqf[v]

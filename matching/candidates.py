@@ -9,6 +9,7 @@ say "12 vacancies need a certificate you do not have yet".
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Callable
@@ -16,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from matching.features import pair_features
+from matching.parallel import map_ranges, score_pairs
 from matching.timing import StageTimer
 from passport.geography import (ROAD_DETOUR, chord_squared, chord_squared_for_km, km_from_chord_squared, road_km,
                                 unit_vectors)
@@ -145,16 +147,22 @@ class FeatureScorer:
     (rule-based scorers only check the schema), and returns P(success).
     """
 
+    # Scoring is pure given a fitted scorer; the one-time fit is guarded by a lock.
+    thread_safe = True
+
     def __init__(self, scorer, taxonomy: Taxonomy):
         self.scorer = scorer
         self.taxonomy = taxonomy
+        self._fit_lock = threading.Lock()
 
     def __call__(self, seekers, vacancies, seeker_index, vacancy_index, distance_km):
         X = pair_features(seekers, vacancies, seeker_index, vacancy_index, self.taxonomy, distance_km=distance_km)
         if not hasattr(self.scorer, "n_features_in_"):
             if len(X) == 0:
                 return np.empty(0, dtype=np.float32)
-            self.scorer.fit(X)
+            with self._fit_lock:
+                if not hasattr(self.scorer, "n_features_in_"):
+                    self.scorer.fit(X)
         if hasattr(self.scorer, "score_pairs"):
             return self.scorer.score_pairs(X).astype(np.float32)
         return self.scorer.predict_proba(X)[:, 1].astype(np.float32)
@@ -186,6 +194,17 @@ def _group_then_best_key(group, score) -> np.ndarray:
 def block_size_for(n_vacancies: int, memory_budget_mb: float) -> int:
     # ~40 bytes per (seeker, vacancy) cell: distance, five masks, codes and temporaries.
     return int(max(1, memory_budget_mb * 1e6 // (40 * max(n_vacancies, 1))))
+
+
+def _feasible_pairs(seekers, vacancies, lo: int, hi: int, counts: np.ndarray, max_travel_km):
+    """Feasible (seeker, vacancy, road km) for seekers lo…hi; fills their rows of *counts*."""
+    codes, failing, chord_sq = knockout_codes(seekers, vacancies, np.arange(lo, hi), max_travel_km=max_travel_km)
+    for reason, mask in failing.items():
+        counts[lo:hi, reason] = mask.sum(axis=1)
+    feasible = codes == Knockout.FEASIBLE
+    counts[lo:hi, Knockout.FEASIBLE] = feasible.sum(axis=1)
+    local_s, v = np.nonzero(feasible)
+    return (local_s + lo).astype(np.int32), v, road_distance_km(chord_sq[local_s, v])
 
 
 def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_fn: PairScoreFn, *,
@@ -226,17 +245,11 @@ def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_f
     for start in range(0, seekers.n, block):
         stop = min(start + block, seekers.n)
         with timer.stage("knock-outs"):
-            codes, failing, chord_sq = knockout_codes(seekers, vacancies, np.arange(start, stop),
-                                                      max_travel_km=max_travel_km)
-            for reason, mask in failing.items():
-                counts[start:stop, reason] = mask.sum(axis=1)
-            feasible = codes == Knockout.FEASIBLE
-            counts[start:stop, Knockout.FEASIBLE] = feasible.sum(axis=1)
-            local_s, v = np.nonzero(feasible)
-            s = (local_s + start).astype(np.int32)
-            d = road_distance_km(chord_sq[local_s, v])
+            found = map_ranges(lambda lo, hi: _feasible_pairs(seekers, vacancies, lo, hi, counts, max_travel_km),
+                               start, stop, rows_per_unit=vacancies.n)
+            s, v, d = (np.concatenate([f[i] for f in found]) for i in range(3))
         with timer.stage("scoring"):
-            score = np.asarray(score_fn(seekers, vacancies, s, v, d), dtype=np.float32)
+            score = score_pairs(score_fn, seekers, vacancies, s, v, d)
         with timer.stage("top-k"):
             keep = _top_k_within(s, score, top_k)
             parts.append((s[keep], v[keep].astype(np.int32), score[keep], d[keep]))

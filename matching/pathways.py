@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from matching.candidates import CandidateGraph, Knockout, _top_k_within, block_size_for, knockout_codes, road_distance_km
+from matching.parallel import map_ranges, score_pairs
 from matching.timing import StageTimer
 from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
 from passport.taxonomy import MASTERY_MAX
@@ -203,10 +204,11 @@ def generate_pathways(seekers: SeekerArrays, vacancies: VacancyArrays, trainings
         parts = []
         block = block_size_for(vacancies.n, memory_budget_mb)
         for start in range(0, seekers.n, block):
-            found = _unlock_triples(seekers, vacancies, trainings, eligible, start, min(start + block, seekers.n),
-                                    max_travel_km)
-            if found is not None:
-                parts.append((*found, np.full(len(found[0]), np.nan, dtype=np.float32)))
+            for found in map_ranges(lambda lo, hi: _unlock_triples(seekers, vacancies, trainings, eligible, lo, hi,
+                                                                   max_travel_km),
+                                    start, min(start + block, seekers.n), rows_per_unit=vacancies.n):
+                if found is not None:
+                    parts.append((*found, np.full(len(found[0]), np.nan, dtype=np.float32)))
         boost = _boost_triples(seekers, vacancies, trainings, eligible, direct, boost_top, boost_trainings)
         if boost is not None:
             parts.append(boost)
@@ -217,7 +219,7 @@ def generate_pathways(seekers: SeekerArrays, vacancies: VacancyArrays, trainings
         combo = s.astype(np.int64) * trainings.n + t
         unique_combo, combo_row = np.unique(combo, return_inverse=True)
         after = trained_profiles(seekers, trainings, unique_combo // trainings.n, unique_combo % trainings.n)
-        score = np.asarray(score_fn(after, vacancies, combo_row, v, d), dtype=np.float32) * np.float32(completion_rate)
+        score = score_pairs(score_fn, after, vacancies, combo_row, v, d) * np.float32(completion_rate)
     with timer.stage("pathways: top-k"):
         # Dominated pathways (no better than going straight) would only spend seats.
         useful = np.isnan(direct_score) | (score > direct_score)
