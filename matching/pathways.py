@@ -124,11 +124,14 @@ def _unlock_triples(seekers, vacancies, trainings, eligible, start, stop, max_tr
     if local_s.size == 0:
         return None
     s = local_s + start
-    lacking = ~seekers.hard[s]
-    missing = lacking & vacancies.must_have[v]
-    n_missing = missing.sum(axis=1)
-    # The single missing must-have's id: argmax of a one-hot row.
-    missing_id = np.argmax(missing, axis=1)
+    # Count the missing must-haves, and sum their ids (+1), with two small matrix products
+    # over the block instead of a (pairs × hard skills) table: where exactly one is
+    # missing, the sum is its id.
+    lacking = (~seekers.hard[start:stop]).astype(np.float32)
+    must = vacancies.must_have.T.astype(np.float32)
+    ids = np.arange(1, lacking.shape[1] + 1, dtype=np.float32)
+    n_missing = np.rint((lacking @ must)[local_s, v]).astype(np.int32)
+    missing_id = np.rint(((lacking * ids) @ must)[local_s, v]).astype(np.int64) - 1
     language_gap = vacancies.min_dutch_cefr[v].astype(np.int16) - seekers.dutch_cefr[s]
     parts = []
     # A certificate course may also lift Dutch; whether it lifts it far enough is checked below.
