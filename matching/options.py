@@ -94,10 +94,6 @@ class OptionGraph:
         return OptionGraph(**{f.name: (getattr(self, f.name)[index] if f.name in per_option else getattr(self, f.name))
                               for f in fields(self)})
 
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"seeker": self.seeker, "vacancy": self.vacancy, "training": self.training,
-                             "score": self.score, "weight": self.weight, "cost_eur": self.cost_eur})
-
 
 def priority_multiplier(policy: MatchingPolicy, group_member: np.ndarray, group_names) -> np.ndarray:
     """Per-seeker objective multiplier: the product of the weights of their target groups."""

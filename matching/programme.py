@@ -35,12 +35,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from enum import IntEnum
 from fractions import Fraction
 
 import numpy as np
 
 from matching.working_set import WorkingSetAssignment
+from matching.candidates import _top_k_within
 from matching.options import OptionGraph
 from matching.policy import InfeasiblePolicyError, MatchingPolicy
 
@@ -52,12 +52,6 @@ EXACT_OPTION_LIMIT = 20_000
 # Polyak step length multiplier at the start of the price search (halved on stalls).
 INITIAL_STEP_SCALE = 1.0
 EXACT_SECONDS = 10.0
-
-
-class ProgrammeStatus(IntEnum):
-    MATCHED_DIRECT = 0
-    MATCHED_PATHWAY = 1
-    UNMATCHED = 2
 
 
 class InvalidProgrammeError(AssertionError):
@@ -111,12 +105,6 @@ class ProgrammeResult:
     def expected_placements(self) -> float:
         """Σ P(success) of the chosen options under the scorer (unweighted)."""
         return float(self.options.score[self.chosen].sum())
-
-    def status(self) -> np.ndarray:
-        status = np.full(self.options.n_seekers, ProgrammeStatus.UNMATCHED, dtype=np.uint8)
-        status[self.seeker_index] = np.where(self.training_index >= 0, ProgrammeStatus.MATCHED_PATHWAY,
-                                             ProgrammeStatus.MATCHED_DIRECT)
-        return status
 
     def vacancy_fill(self) -> np.ndarray:
         return np.bincount(self.vacancy_index, minlength=self.options.n_vacancies)
@@ -224,7 +212,7 @@ class _SideConstraints:
         self.cost_unit = float(costs.mean()) if costs.size and costs.mean() > 0 else 1.0
         self.share = np.array([policy.min_group_share.get(n, 0.0) for n in options.group_names])
         self.floor_rows = np.flatnonzero(self.share > 0)
-        self.pathway = options.training >= 0
+        self.pathway = options.is_pathway
         self.t = np.maximum(options.training, 0)
         # (member − share) per option and floor: the floor's contribution to each option's price.
         self.floor_coef = (options.group_member[options.seeker][:, self.floor_rows].astype(np.float64)
@@ -267,11 +255,9 @@ class _SideConstraints:
         via = chosen[o.training[chosen] >= 0]
         if via.size == 0:
             return allowed
-        # Each training keeps its most valuable users, up to its seats.
-        by_value = via[np.lexsort((-o.weight[via], o.training[via]))]
-        t_sorted = o.training[by_value]
-        rank = np.arange(len(by_value)) - np.searchsorted(t_sorted, t_sorted, side="left")
-        kept = by_value[rank < o.seats[t_sorted]]
+        # Each training keeps its most valuable users, up to its seats (weights scaled
+        # into [0, 1], as the top-k key needs).
+        kept = via[_top_k_within(o.training[via], o.weight[via] / max(float(o.weight[via].max()), 1e-12), o.seats)]
         if self.budget is not None:
             value_per_euro = o.weight[kept] / np.maximum(o.cost_eur[kept], 1e-9)
             kept = kept[np.argsort(-value_per_euro, kind="stable")]
@@ -332,8 +318,8 @@ def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, 
         return _result(options, relaxed, unpriced_bound, unpriced_bound, "min-cost flow; no side constraint binds",
                        1, started)
 
-    prices, best_chosen, bound, _, iterations = _search_prices(
-        options, policy, max_iterations, started, relaxed=relaxed, collapse=collapse, side=side)
+    best_chosen, bound, iterations = _search_prices(options, policy, max_iterations, started, relaxed=relaxed,
+                                                    collapse=collapse, side=side)
     bound = min(bound, unpriced_bound)
     best_value = float(options.weight[best_chosen].sum()) if best_chosen is not None else -np.inf
 
@@ -359,31 +345,25 @@ def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, 
 
 
 def _search_prices(options: OptionGraph, policy: MatchingPolicy, max_iterations: int, started: float, *,
-                   initial: _Prices | None = None, step_scale: float = INITIAL_STEP_SCALE, seed=None,
-                   relaxed=None, collapse=None, side=None):
-    """Projected-subgradient search for side-constraint prices.
+                   relaxed: np.ndarray, collapse: _PairCollapse, side: _SideConstraints):
+    """Projected-subgradient search for side-constraint prices, from zero prices (where
+    *relaxed* is already the flow's answer).
 
-    Returns (best prices, best feasible assignment or None, best bound, step scale, iterations).
+    Returns (best feasible assignment or None, best bound, iterations).
     """
-    side = side or _SideConstraints(options, policy)
-    collapse = collapse or _PairCollapse(options)
-    prices = initial or _Prices(seat=np.zeros(options.n_trainings), budget=0.0, floor=np.zeros(side.floor_rows.size))
-    best_prices = prices
+    prices = _Prices(seat=np.zeros(options.n_trainings), budget=0.0, floor=np.zeros(side.floor_rows.size))
     best_chosen, best_value, bound = None, -np.inf, np.inf
-    if seed is not None:
-        repaired = seed if side.feasible(seed) else _repair(collapse, side, seed, prices)
-        if repaired is not None:
-            best_chosen, best_value = repaired, float(options.weight[repaired].sum())
+    step_scale = INITIAL_STEP_SCALE
     stalls, iterations = 0, 0
     for iterations in range(1, max_iterations + 1):
         priced = side.priced(prices)
-        if iterations == 1 and relaxed is not None and initial is None:
+        if iterations == 1:
             chosen = relaxed  # at zero prices the relaxation is already solved
         else:
             chosen = _flow_solve(collapse, priced)
         dual = float(priced[chosen].sum()) + side.constant(prices)
         if dual < bound - 1e-12:
-            bound, best_prices, stalls = dual, prices, 0
+            bound, stalls = dual, 0
         else:
             stalls += 1
         repaired = chosen if side.feasible(chosen) else _repair(collapse, side, chosen, prices)
@@ -407,7 +387,7 @@ def _search_prices(options: OptionGraph, policy: MatchingPolicy, max_iterations:
         prices = _Prices(seat=np.maximum(prices.seat + step * grad_seat, 0.0),
                          budget=max(prices.budget + step * grad_budget, 0.0),
                          floor=np.maximum(prices.floor + step * grad_floor, 0.0))
-    return best_prices, best_chosen, bound, step_scale, iterations
+    return best_chosen, bound, iterations
 
 
 def _repair(collapse: _PairCollapse, side: _SideConstraints, chosen: np.ndarray, prices: _Prices,
