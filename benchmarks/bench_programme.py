@@ -23,11 +23,10 @@ from matching.timing import StageTimer
 n_seekers, n_vacancies, n_trainings = map(int, sys.argv[1:4])
 policy = MatchingPolicy.from_dict(json.loads(sys.argv[4]))
 market = generate_market(n_seekers=n_seekers, n_vacancies=n_vacancies, n_trainings=n_trainings, seed=0)
-groups = market.groups[["seeker_id", "long_term_unemployed", "migration_background"]]
 def batch(p):
     timer = StageTimer()
     run = run_programme(market.seekers, market.vacancies, market.trainings, market.taxonomy, policy=p,
-                        groups=groups, timer=timer)
+                        groups=market.groups, timer=timer)
     return run, timer
 run, timer = batch(policy)
 direct, direct_timer = batch(MatchingPolicy(**{**policy.to_dict(), "allow_pathways": False}))

@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 
 from matching.options import OptionGraph
 from matching.policy import MatchingPolicy
-from matching.programme import ProgrammeResult, _result, solve_programme
+from matching.programme import ProgrammeResult, programme_result, solve_programme
 
 # Below this many options a part is solved in the parent process.
 PARALLEL_MIN_OPTIONS = 50_000
@@ -84,6 +84,6 @@ def solve_decomposed(options: OptionGraph, policy: MatchingPolicy | None = None,
     value = float(options.weight[chosen].sum())
     methods = sorted({solved[i][2]["method"] for i in range(n_parts)})
     iterations = max(solved[i][2]["iterations"] for i in range(n_parts))
-    result = _result(options, chosen, value, bound, " + ".join(methods), iterations, started)
+    result = programme_result(options, chosen, value, bound, " + ".join(methods), iterations, started)
     result.certificate["parts"] = n_parts
     return result

@@ -315,7 +315,7 @@ def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, 
     relaxed = _flow_solve(collapse, options.weight)
     unpriced_bound = float(options.weight[relaxed].sum())
     if not side.active() or side.feasible(relaxed):
-        return _result(options, relaxed, unpriced_bound, unpriced_bound, "min-cost flow; no side constraint binds",
+        return programme_result(options, relaxed, unpriced_bound, unpriced_bound, "min-cost flow; no side constraint binds",
                        1, started)
 
     best_chosen, bound, iterations = _search_prices(options, policy, max_iterations, started, relaxed=relaxed,
@@ -341,7 +341,7 @@ def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, 
             method = "CP-SAT on the integer program, warm-started by Lagrangian pricing"
     if best_chosen is None:
         best_chosen, best_value = np.empty(0, dtype=np.int64), 0.0
-    return _result(options, best_chosen, best_value, max(bound, best_value), method, iterations, started)
+    return programme_result(options, best_chosen, best_value, max(bound, best_value), method, iterations, started)
 
 
 def _search_prices(options: OptionGraph, policy: MatchingPolicy, max_iterations: int, started: float, *,
@@ -412,7 +412,8 @@ def _repair(collapse: _PairCollapse, side: _SideConstraints, chosen: np.ndarray,
     return None
 
 
-def _result(options, chosen, value, bound, method, iterations, started) -> ProgrammeResult:
+def programme_result(options, chosen, value, bound, method, iterations, started) -> ProgrammeResult:
+    """Wrap an assignment with its certificate (shared with the decomposition, which sums parts)."""
     gap = max(bound - value, 0.0) / max(abs(bound), 1e-9)
     # Within the integer scaling's resolution the bounds meet: the assignment is optimal.
     proven = bound - value <= max(len(chosen), 1) / WEIGHT_SCALE

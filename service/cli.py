@@ -185,8 +185,7 @@ def _load_inputs(seekers_file, vacancies_file, trainings_file, n_seekers, n_vaca
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     market = generate_market(config)
-    groups = market.groups.drop(columns=["gender", "age_band"])
-    return (market.seekers, market.vacancies, market.trainings, market.taxonomy, groups), market
+    return (market.seekers, market.vacancies, market.trainings, market.taxonomy, market.groups), market
 
 
 def programme_frames(run, fmt: str) -> dict[str, pd.DataFrame]:
