@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from passport.errors import RecordReferenceError
 from passport.taxonomy import CEFR_LEVELS, MASTERY_MAX, MASTERY_MIN, Taxonomy
 
 SCHEMA_VERSION = "1.0"
+# The passport document grew evidence, structured provenance and named-employer consent;
+# vacancies and training offers did not change, so they keep 1.0.
+PASSPORT_SCHEMA_VERSION = "1.1"
 Cefr = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
 EvidenceSource = Literal["assessed", "self_declared", "verified", "training"]
 
@@ -72,10 +75,38 @@ class SkillProfile(_Record):
         })
 
 
+class SkillEvidence(_Record):
+    """One piece of evidence about one soft skill; :mod:`passport.evidence` combines them.
+
+    Measurements (assessed, verified, self-declared) carry a level and its standard error;
+    a completed training carries the uplift it gives on the mastery scale instead.
+    """
+
+    skill_id: str
+    source: EvidenceSource
+    level: float | None = Field(default=None, ge=MASTERY_MIN, le=MASTERY_MAX)
+    se: float | None = Field(default=None, gt=0.0, le=4.0)
+    uplift: float | None = Field(default=None, ge=0.0, le=2.0)
+    observed_at: AwareDatetime
+    recorded_by: str = Field(min_length=1, max_length=128,
+                             description="Instrument, employer, trainer, training offer or 'holder'.")
+    reference: str | None = Field(default=None, max_length=128, description="Session or training id.")
+
+    @model_validator(mode="after")
+    def _measurement_or_uplift(self):
+        if self.source == "training":
+            if self.uplift is None or self.level is not None:
+                raise ValueError("training evidence carries an uplift and no level")
+        elif self.level is None or self.se is None or self.uplift is not None:
+            raise ValueError(f"{self.source} evidence carries a level and an se and no uplift")
+        return self
+
+
 class HardSkillClaim(_Record):
     hard_skill_id: str
     evidence: EvidenceSource = "self_declared"
     obtained_on: datetime | None = None
+    verified_by: str | None = Field(default=None, max_length=128)
 
 
 class LanguageSkill(_Record):
@@ -105,26 +136,68 @@ class Preferences(_Record):
 
 
 class Consent(_Record):
+    """What the holder allows. Nothing is shared until they say so.
+
+    ``employer_ids`` narrows visibility to named employers; empty means every employer
+    (when ``visible_to_employers`` is on at all).
+    """
+
     visible_to_employers: bool = False
+    employer_ids: list[str] = Field(default_factory=list)
     include_in_batch_matching: bool = False
     updated_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @field_validator("employer_ids")
+    @classmethod
+    def _distinct_employers(cls, employer_ids):
+        if len(employer_ids) != len(set(employer_ids)):
+            raise ValueError("an employer is named twice")
+        if any(not e.strip() for e in employer_ids):
+            raise ValueError("an employer id is empty")
+        return employer_ids
+
+    def allows_employer(self, employer_id: str) -> bool:
+        return self.visible_to_employers and (not self.employer_ids or employer_id in self.employer_ids)
+
+
+class InstrumentRun(_Record):
+    """One finished instrument that fed the profile: what ran, when, scored how."""
+
+    instrument_id: str = Field(min_length=1, max_length=64)
+    session_id: str | None = Field(default=None, max_length=128)
+    completed_at: AwareDatetime
+    scoring_version: str = Field(min_length=1, max_length=32)
+    norms_version: str | None = Field(default=None, max_length=32)
+
+
+class Provenance(_Record):
+    """Where the passport's content came from, so an employer can judge it."""
+
+    issuer: str = Field(default="skillpass", min_length=1, max_length=128)
+    issued_at: AwareDatetime | None = None
+    method: Literal["skillsprint", "profile", "synthetic", "import"] = "profile"
+    instruments: list[InstrumentRun] = Field(default_factory=list)
+    measurement_model_version: str | None = Field(default=None, max_length=32)
+    taxonomy_version: str | None = Field(default=None, max_length=64,
+                                         description="The soft-skill order version the profile was written in.")
 
 
 class Passport(_Record):
     """A job seeker's skills passport."""
 
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.1"] = PASSPORT_SCHEMA_VERSION
     passport_id: str = Field(min_length=1, max_length=64)
     holder_id: str = Field(min_length=1, max_length=64)
     version: int = Field(default=1, ge=1)
     profile: SkillProfile = Field(default_factory=SkillProfile)
+    evidence: list[SkillEvidence] = Field(default_factory=list)
     hard_skills: list[HardSkillClaim] = Field(default_factory=list)
     education_eqf: int = Field(ge=1, le=8)
     languages: list[LanguageSkill] = Field(default_factory=list)
     preferences: Preferences = Field(default_factory=Preferences)
     location: Location
     consent: Consent = Field(default_factory=Consent)
-    provenance: dict[str, str] = Field(default_factory=dict)
+    provenance: Provenance = Field(default_factory=Provenance)
 
     @field_validator("hard_skills")
     @classmethod
@@ -141,6 +214,9 @@ class Passport(_Record):
 
     def check_references(self, taxonomy: Taxonomy) -> None:
         self.profile.check_references(taxonomy, "profile.skills")
+        for i, item in enumerate(self.evidence):
+            if item.skill_id not in taxonomy.skill_ids:
+                raise RecordReferenceError(f"evidence[{i}].skill_id", f"unknown soft skill {item.skill_id!r}")
         for i, claim in enumerate(self.hard_skills):
             if claim.hard_skill_id not in taxonomy.hard_skill_ids:
                 raise RecordReferenceError(f"hard_skills[{i}].hard_skill_id", f"unknown hard skill {claim.hard_skill_id!r}")
@@ -251,18 +327,26 @@ SCHEMA_MODELS = {"passport": Passport, "vacancy": Vacancy, "training_offer": Tra
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 
+PUBLISHED_SCHEMAS = (*SCHEMA_MODELS, "credential")
+
+
 def json_schema(name: str) -> dict:
-    """The published JSON Schema of a record type (``passport``, ``vacancy``, ``training_offer``)."""
+    """The published JSON Schema of a record type (``passport``, ``vacancy``, ``training_offer``, ``credential``)."""
+    if name == "credential":
+        # imported here: the credential schema embeds the passport model defined above
+        from passport.credential_schema import credential_json_schema
+        return credential_json_schema()
     schema = SCHEMA_MODELS[name].model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = f"https://skillpass.example/schemas/{name}-{SCHEMA_VERSION}.json"
+    version = SCHEMA_MODELS[name].model_fields["schema_version"].default
+    schema["$id"] = f"https://skillpass.example/schemas/{name}-{version}.json"
     return schema
 
 
 def write_json_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in SCHEMA_MODELS:
+    for name in PUBLISHED_SCHEMAS:
         path = directory / f"{name}.schema.json"
         path.write_text(json.dumps(json_schema(name), indent=2, sort_keys=True) + "\n")
         written.append(path)

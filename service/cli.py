@@ -315,17 +315,17 @@ def data_build_regions(out: Path = typer.Option(Path("data/regions"), help="Fold
 
 
 @app.command()
-def schema(name: str = typer.Argument("passport", help="passport, vacancy or training_offer"),
+def schema(name: str = typer.Argument("passport", help="passport, vacancy, training_offer or credential"),
            write: bool = typer.Option(False, help="Rewrite all published schemas in passport/schemas/.")):
     """Print (or rewrite) the published JSON Schema of a record type."""
-    from passport.models import SCHEMA_MODELS, json_schema, write_json_schemas
+    from passport.models import PUBLISHED_SCHEMAS, json_schema, write_json_schemas
 
     if write:
         for path in write_json_schemas():
             console.print(f"wrote {path}")
         return
-    if name not in SCHEMA_MODELS:
-        raise typer.BadParameter(f"expected one of {', '.join(SCHEMA_MODELS)}", param_hint="NAME")
+    if name not in PUBLISHED_SCHEMAS:
+        raise typer.BadParameter(f"expected one of {', '.join(PUBLISHED_SCHEMAS)}", param_hint="NAME")
     typer.echo(json.dumps(json_schema(name), indent=2, sort_keys=True))
 
 
