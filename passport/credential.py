@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,13 +25,22 @@ import jsonschema
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from passport.canonical import canonical_json, multibase_decode, sha256_multibase
-from passport.canonical import b58encode
-from passport.credential_schema import CREDENTIAL_CONTEXT, CREDENTIAL_TYPES, credential_json_schema
+from passport.canonical import (
+    b58encode,
+    canonical_json,
+    multibase_decode,
+    sha256_multibase,
+)
+from passport.credential_schema import (
+    CREDENTIAL_CONTEXT,
+    CREDENTIAL_TYPES,
+    credential_json_schema,
+)
 from passport.errors import RecordReferenceError
 from passport.evidence import check_profile_follows_evidence, combine_evidence
 from passport.keys import IssuerKey, PublicKeyring, SigningKeyError, public_key_from_did
 from passport.models import Passport
+from passport.portable import json_path
 from passport.taxonomy import Taxonomy
 
 CRYPTOSUITE = "eddsa-jcs-2022"
@@ -111,10 +121,12 @@ def verify_credential(credential: dict | str | bytes, keyring: PublicKeyring, *,
             credential = json.loads(credential)
         except json.JSONDecodeError as error:
             return report.fail("", f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}")
+        except UnicodeDecodeError as error:
+            return report.fail("", f"not UTF-8 text: byte {error.start} cannot be decoded")
     if not isinstance(credential, dict):
         return report.fail("", "a credential is a JSON object")
     for error in sorted(_schema_validator().iter_errors(credential), key=lambda e: list(e.absolute_path)):
-        report.fail(_path(error.absolute_path), error.message)
+        report.fail(json_path(error.absolute_path), error.message)
     if not report.valid:
         return report
     proof = credential["proof"]
@@ -150,8 +162,8 @@ def verify_credential(credential: dict | str | bytes, keyring: PublicKeyring, *,
             report.fail("proof", "the proof was altered: its digest manifest does not match its signature")
         else:
             changed = changed_sections(document, proof["digestManifest"])
-            for path in changed:
-                report.fail(path, "changed after signing")
+            for path, how in changed:
+                report.fail(path, f"{how} after signing")
             if not changed:
                 report.fail("proof", "the proof options were altered after signing")
         return report
@@ -171,11 +183,20 @@ def section_digests(document: dict) -> dict[str, str]:
     return digests
 
 
-def changed_sections(document: dict, manifest: dict[str, str]) -> list[str]:
-    """The deepest sections whose content differs from the signed manifest (added, removed or edited)."""
+def changed_sections(document: dict, manifest: dict[str, str]) -> list[tuple[str, str]]:
+    """Where the document differs from the signed manifest: ``(path, "changed" | "removed" | "added")``.
+
+    An edit is reported at the deepest section that holds it; a removed or added section
+    at its top, not once per field inside it.
+    """
     current = section_digests(document)
-    differing = {p for p in set(manifest) | set(current) if manifest.get(p) != current.get(p)}
-    return sorted(p for p in differing if not any(_is_inside(q, p) for q in differing if q != p))
+    removed = {p for p in manifest if p not in current}
+    added = {p for p in current if p not in manifest}
+    edited = {p for p in manifest if p in current and manifest[p] != current[p]}
+    found = [(p, "removed") for p in removed if not any(_is_inside(p, q) for q in removed)]
+    found += [(p, "added") for p in added if not any(_is_inside(p, q) for q in added)]
+    found += [(p, "changed") for p in edited if not any(_is_inside(q, p) for q in edited | removed | added)]
+    return sorted(found)
 
 
 def _walk(node, path: str, depth: int, out: dict[str, str]) -> None:
@@ -210,7 +231,7 @@ def _subject(passport: Passport, taxonomy: Taxonomy) -> dict:
                "basis": combined[s].basis if s in combined else "assessed"}
               for s in taxonomy.skill_ids if s in passport.profile.skills]
     return {
-        "id": f"urn:skillpass:holder:{passport.holder_id}",
+        "id": f"urn:skillpass:holder:{quote(passport.holder_id, safe='')}",
         "type": ["AchievementSubject"],
         "achievement": {
             "id": "urn:skillpass:achievement:skills-passport",
@@ -265,13 +286,6 @@ def _parse_time(text: str, path: str, report: VerificationReport) -> datetime | 
 
 def _timestamp(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
-
-def _path(parts) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 _VALIDATOR = None

@@ -34,7 +34,14 @@ from datetime import timedelta
 import numpy as np
 
 from passport.errors import RecordReferenceError
-from passport.models import PRIOR_LEVEL, PRIOR_SE, Passport, SkillEstimate, SkillEvidence, SkillProfile
+from passport.models import (
+    PRIOR_LEVEL,
+    PRIOR_SE,
+    Passport,
+    SkillEstimate,
+    SkillEvidence,
+    SkillProfile,
+)
 from passport.taxonomy import MASTERY_MAX, MASTERY_MIN
 
 STALE_AFTER = timedelta(days=730)
@@ -150,6 +157,8 @@ def _current_measurements(indexed):
 
 
 def _precision_weighted(measurements: list[SkillEvidence]) -> tuple[float, float]:
+    if len(measurements) == 1:  # as measured, without a rounding step in between
+        return measurements[0].level, measurements[0].se
     levels = np.array([m.level for m in measurements])
     precision = 1.0 / np.square([m.se for m in measurements])
     return float(precision @ levels / precision.sum()), float(precision.sum() ** -0.5)

@@ -9,9 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from passport.evidence import COMBINATION_RULES_VERSION, evidence_from_profile, profile_from_evidence
+from passport.evidence import (
+    COMBINATION_RULES_VERSION,
+    evidence_from_profile,
+    profile_from_evidence,
+)
 from passport.history import HistoryError, PassportHistory, record_change, start_history
-from passport.models import (Consent, HardSkillClaim, Location, Passport, Provenance, SkillEvidence, SkillProfile)
+from passport.models import (
+    Consent,
+    HardSkillClaim,
+    Location,
+    Passport,
+    Provenance,
+    SkillEvidence,
+    SkillProfile,
+)
 from passport.taxonomy import Taxonomy
 
 # How strongly a hard-skill claim is backed; a new claim never weakens an existing one.

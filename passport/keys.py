@@ -14,14 +14,16 @@ its signatures' dates can no longer be trusted.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from passport.canonical import b58decode, b58encode

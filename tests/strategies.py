@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -93,3 +95,59 @@ def programme_policies(draw, options):
     if "g" in options.group_names and draw(st.booleans()):
         floors["g"] = draw(st.integers(0, 70)) / 100.0
     return MatchingPolicy(training_budget_eur=budget, min_group_share=floors)
+
+
+# --- passports -------------------------------------------------------------------------------
+
+_EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
+moments = st.integers(0, 3 * 365 * 24).map(lambda hours: _EPOCH + timedelta(hours=hours))
+identifiers = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12)
+free_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=20)
+
+
+@st.composite
+def skill_evidence(draw, skill_ids):
+    from passport.models import SkillEvidence
+
+    source = draw(st.sampled_from(["assessed", "assessed", "verified", "self_declared", "training"]))
+    common = dict(skill_id=draw(st.sampled_from(skill_ids)), source=source, observed_at=draw(moments),
+                  recorded_by=draw(st.sampled_from(["skillsprint", "employer:acme", "trainer:roc", "holder"])),
+                  reference=draw(st.none() | st.sampled_from(["session-1", "session-2"])))
+    if source == "training":
+        return SkillEvidence(uplift=draw(st.floats(0.0, 2.0, allow_nan=False)), **common)
+    return SkillEvidence(level=draw(skill_levels), se=draw(standard_errors), **common)
+
+
+@st.composite
+def passports(draw, taxonomy, max_evidence: int = 12):
+    """Any valid passport: its profile follows from its evidence, references are known."""
+    from passport.evidence import profile_from_evidence
+    from passport.models import (Consent, HardSkillClaim, InstrumentRun, LanguageSkill, Location, Passport,
+                                 Preferences, Provenance)
+
+    evidence = draw(st.lists(skill_evidence(list(taxonomy.skill_ids)), max_size=max_evidence))
+    hard_ids = draw(st.lists(st.sampled_from(list(taxonomy.hard_skill_ids)), unique=True, max_size=4))
+    hours = sorted(draw(st.lists(st.integers(1, 48), min_size=2, max_size=2)))
+    visible = draw(st.booleans())
+    return Passport(
+        passport_id=draw(identifiers), holder_id=draw(free_text), version=draw(st.integers(1, 50)),
+        profile=profile_from_evidence(evidence), evidence=evidence,
+        hard_skills=[HardSkillClaim(hard_skill_id=h, evidence=draw(st.sampled_from(["self_declared", "verified", "training"])),
+                                    obtained_on=draw(st.none() | moments)) for h in hard_ids],
+        education_eqf=draw(st.integers(1, 8)),
+        languages=[LanguageSkill(language=code, cefr=draw(st.sampled_from(["A1", "A2", "B1", "B2", "C1", "C2"])))
+                   for code in draw(st.lists(st.sampled_from(["nl", "en", "ar", "pl", "tr"]), unique=True, max_size=3))],
+        preferences=Preferences(sectors=draw(st.lists(st.sampled_from(list(taxonomy.sectors)), unique=True, max_size=2)),
+                                hours_min=hours[0], hours_max=hours[1],
+                                max_travel_km=draw(st.floats(1.0, 300.0, allow_nan=False))),
+        location=Location(lat=draw(st.floats(50.7, 53.6)), lon=draw(st.floats(3.3, 7.3))),
+        consent=Consent(visible_to_employers=visible,
+                        employer_ids=draw(st.lists(identifiers, unique=True, max_size=2)) if visible else [],
+                        include_in_batch_matching=draw(st.booleans()), updated_at=draw(moments)),
+        provenance=Provenance(issued_at=draw(st.none() | moments),
+                              method=draw(st.sampled_from(["skillsprint", "profile", "synthetic", "import"])),
+                              instruments=[InstrumentRun(instrument_id=i, completed_at=draw(moments),
+                                                         scoring_version="1.0", norms_version=draw(st.none() | st.just("2026.1")))
+                                           for i in draw(st.lists(st.sampled_from(["bart", "gonogo", "sjt"]), unique=True, max_size=3))],
+                              taxonomy_version=taxonomy.soft_skill_order_version),
+    )
