@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 import jsonschema
 from cryptography.exceptions import InvalidSignature
@@ -196,7 +197,8 @@ def changed_sections(document: dict, manifest: dict[str, str]) -> list[tuple[str
     found = [(p, "removed") for p in removed if not any(_is_inside(p, q) for q in removed)]
     found += [(p, "added") for p in added if not any(_is_inside(p, q) for q in added)]
     found += [(p, "changed") for p in edited if not any(_is_inside(q, p) for q in edited | removed | added)]
-    return sorted(found)
+    return sorted(found, key=lambda item: [int(part) if part.isdigit() else part
+                                           for part in re.split(r"\[(\d+)\]", item[0])])
 
 
 def _walk(node, path: str, depth: int, out: dict[str, str]) -> None:

@@ -9,21 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from passport.evidence import (
-    COMBINATION_RULES_VERSION,
-    evidence_from_profile,
-    profile_from_evidence,
-)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from passport.evidence import COMBINATION_RULES_VERSION, evidence_from_profile, profile_from_evidence
 from passport.history import HistoryError, PassportHistory, record_change, start_history
-from passport.models import (
-    Consent,
-    HardSkillClaim,
-    Location,
-    Passport,
-    Provenance,
-    SkillEvidence,
-    SkillProfile,
-)
+from passport.models import (Consent, HardSkillClaim, LanguageSkill, Location, Passport, Preferences, Provenance,
+                             SkillEvidence, SkillProfile)
 from passport.taxonomy import Taxonomy
 
 # How strongly a hard-skill claim is backed; a new claim never weakens an existing one.
@@ -120,3 +111,30 @@ def _validated(passport: Passport, taxonomy: Taxonomy) -> Passport:
     checked = Passport.model_validate(passport.model_dump())
     checked.check_references(taxonomy)
     return checked
+
+
+class IssuanceRequest(BaseModel):
+    """What an issuer sends to issue a passport from a measured profile (the CLI's input file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    passport_id: str = Field(min_length=1, max_length=64)
+    holder_id: str = Field(min_length=1, max_length=64)
+    education_eqf: int = Field(ge=1, le=8)
+    location: Location
+    profile: SkillProfile
+    measured_at: AwareDatetime
+    recorded_by: str = Field(default="skillsprint", min_length=1, max_length=128)
+    session_id: str | None = Field(default=None, max_length=128)
+    hard_skills: list[HardSkillClaim] = Field(default_factory=list)
+    languages: list[LanguageSkill] = Field(default_factory=list)
+    preferences: Preferences = Field(default_factory=Preferences)
+    provenance: Provenance = Field(default_factory=Provenance)
+
+
+def issue_from_request(taxonomy: Taxonomy, request: IssuanceRequest, *, actor: str, at: datetime) -> PassportHistory:
+    fields = {name: getattr(request, name) for name in type(request).model_fields
+              if name not in {"profile", "measured_at", "recorded_by", "session_id"}}
+    return issue_from_profile(taxonomy, request.profile, measured_at=request.measured_at,
+                              recorded_by=request.recorded_by, session_id=request.session_id, actor=actor, at=at,
+                              **fields)
