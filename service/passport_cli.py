@@ -308,7 +308,7 @@ def _synthetic_request(taxonomy, seeker: int) -> IssuanceRequest:
         raise ValueError(f"--synthetic-seeker: expected 0–{len(s.ids) - 1}")
     profile = SkillProfile.from_arrays(taxonomy, s.levels[seeker], s.se[seeker], s.measured[seeker])
     hard = [{"hard_skill_id": h, "evidence": "verified"}
-            for h, held in zip(taxonomy.hard_skill_ids, s.hard[seeker]) if held]
+            for h, held in zip(taxonomy.hard_skill_ids, s.hard[seeker], strict=True) if held]
     languages = ([LanguageSkill(language="nl", cefr=CEFR_LEVELS[int(s.dutch_cefr[seeker]) - 1])]
                  if s.dutch_cefr[seeker] > 0 else [])
     return IssuanceRequest(
