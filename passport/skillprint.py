@@ -423,8 +423,17 @@ def _education(passport: Passport, w: Wording) -> str:
 
 def _footer(passport: Passport, w: Wording) -> str:
     ids = w.id_line.format(passport_id=passport.passport_id, version=passport.version)
+    # Provenance lets an employer judge the page: who issued it, when, and from which instruments.
+    provenance = passport.provenance
+    lines = [ids]
+    if provenance.issued_at is not None:
+        lines.append(w.issued_line.format(issuer=provenance.issuer, date=_date(provenance.issued_at, w)))
+    if provenance.instruments:
+        runs = sorted({f"{run.instrument_id} ({_date(run.completed_at, w)})" for run in provenance.instruments})
+        lines.append(w.instruments_line.format(instruments=", ".join(runs)))
+    paragraphs = "".join(f'<p class="provenance">{escape(line)}</p>' for line in lines)
     return (f'<footer><h2>{escape(w.employers_heading)}</h2><p>{escape(w.employers_note)}</p>'
-            f'<p>{escape(ids)}</p></footer>')
+            f'{paragraphs}</footer>')
 
 
 def render_skillprint(passport: Passport, taxonomy: Taxonomy, *, language: str = "nl",

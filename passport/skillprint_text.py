@@ -47,6 +47,8 @@ class Wording:
     education_line: str
     employers_heading: str
     employers_note: str
+    issued_line: str
+    instruments_line: str
     chart_title: str
     chart_desc: str
     legend_bar_short: str
@@ -97,6 +99,8 @@ NL = Wording(
     education_heading="Opleiding",
     education_line="Je hoogste opleidingsniveau: {words} (Europees niveau {eqf} van 8).",
     employers_heading="Voor werkgevers",
+    issued_line="Uitgegeven door {issuer} op {date}.",
+    instruments_line="Gemeten met: {instruments}.",
     employers_note=("De niveaus komen uit metingen. Elke meting heeft een foutmarge. De lichte band is het "
                     "gebied waarin het echte niveau met 95% zekerheid ligt. De vaardigheden passen bij ESCO, "
                     "de Europese lijst van vaardigheden en beroepen."),
@@ -191,6 +195,8 @@ EN = Wording(
     education_heading="Education",
     education_line="Your highest level of education: {words} (European level {eqf} of 8).",
     employers_heading="For employers",
+    issued_line="Issued by {issuer} on {date}.",
+    instruments_line="Measured with: {instruments}.",
     employers_note=("The levels come from measurements. Every measurement has a margin of error. The light "
                     "band is the range in which the true level lies with 95% certainty. The skills follow "
                     "ESCO, the European list of skills and occupations."),

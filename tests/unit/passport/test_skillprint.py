@@ -311,3 +311,19 @@ def test_an_unknown_language_is_refused(taxonomy):
     for render in (render_skillprint, skillprint_svg):
         with pytest.raises(ValueError, match="language.*'en', 'nl'"):
             render(make_passport(), taxonomy, language="de")
+
+
+def test_the_page_says_who_issued_it_when_and_from_which_instruments(taxonomy):
+    from datetime import datetime, timezone
+
+    from passport.models import InstrumentRun, Provenance
+
+    moment = datetime(2026, 3, 5, 9, 0, tzinfo=timezone.utc)
+    provenance = Provenance(issuer="Werkplein Eindhoven", issued_at=moment, instruments=[
+        InstrumentRun(instrument_id="gonogo", completed_at=moment, scoring_version="1.0")])
+    passport = Passport(passport_id="p", holder_id="h", education_eqf=2, location=Location(lat=51.4, lon=5.5),
+                        provenance=provenance)
+    page = render_skillprint(passport, taxonomy, language="en")
+    assert "Issued by Werkplein Eindhoven on 5 March 2026." in page
+    assert "Measured with: gonogo (5 March 2026)." in page
+    assert "Uitgegeven door Werkplein Eindhoven op 5 maart 2026." in render_skillprint(passport, taxonomy)
