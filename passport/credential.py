@@ -89,16 +89,21 @@ def issue_credential(passport: Passport, taxonomy: Taxonomy, signing: tuple[Issu
     problem = key.usable_for_signature_made_at(now)
     if problem:
         raise SigningKeyError(f"cannot sign: {problem}")
+    subject = _subject(passport, taxonomy)
+    # Same passport, key and moment give the same credential: exports are reproducible and a
+    # repeated export is recognisably the same credential.
+    credential_id = uuid.uuid5(uuid.NAMESPACE_URL, "skillpass:" + sha256_multibase(
+        {"key": key.key_id, "created": _timestamp(now), "subject": subject}))
     document = {
         "@context": list(CREDENTIAL_CONTEXT),
-        "id": f"urn:uuid:{uuid.uuid4()}",
+        "id": f"urn:uuid:{credential_id}",
         "type": list(CREDENTIAL_TYPES),
         "name": "skillpass skills passport",
         "issuer": {"id": key.key_id, "type": ["Profile"], "name": issuer_name},
         "validFrom": _timestamp(now),
         "validUntil": _timestamp(now + valid_for),
         "credentialSchema": [{"id": "https://skillpass.example/schemas/credential-1.1.json", "type": "JsonSchema"}],
-        "credentialSubject": _subject(passport, taxonomy),
+        "credentialSubject": subject,
     }
     manifest = section_digests(document)
     proof = {

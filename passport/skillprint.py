@@ -251,6 +251,14 @@ def _chart(passport: Passport, skills: list[_Skill], taxonomy: Taxonomy, languag
             f'{body}{_ticks(CHART_BAR_X, bottom + 18)}</svg>')
 
 
+def _prepared(passport: Passport, taxonomy: Taxonomy, language: str, basis):
+    """Checks shared by the page and the chart, before anything is drawn."""
+    w = _wording(language)
+    _check_basis(basis)
+    passport.check_references(taxonomy)
+    return w, _skills(passport, taxonomy, language, basis)
+
+
 def skillprint_svg(passport: Passport, taxonomy: Taxonomy, *, language: str = "nl",
                    basis: Mapping[str, str] | None = None) -> str:
     """The skill chart alone, as a standalone SVG document.
@@ -264,10 +272,7 @@ def skillprint_svg(passport: Passport, taxonomy: Taxonomy, *, language: str = "n
     Raises ``ValueError`` for an unknown *language* or *basis* value and
     :class:`~passport.errors.RecordReferenceError` for ids the taxonomy does not know.
     """
-    w = _wording(language)
-    _check_basis(basis)
-    passport.check_references(taxonomy)
-    skills = _skills(passport, taxonomy, language, basis)
+    w, skills = _prepared(passport, taxonomy, language, basis)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + _chart(passport, skills, taxonomy, language, w) + "\n"
 
 
@@ -454,10 +459,7 @@ def render_skillprint(passport: Passport, taxonomy: Taxonomy, *, language: str =
     Raises ``ValueError`` for an unknown *language* or *basis* value and
     :class:`~passport.errors.RecordReferenceError` for ids the taxonomy does not know.
     """
-    w = _wording(language)
-    _check_basis(basis)
-    passport.check_references(taxonomy)
-    skills = _skills(passport, taxonomy, language, basis)
+    w, skills = _prepared(passport, taxonomy, language, basis)
     title = w.page_title.format(holder=passport.holder_id)
     ids = w.id_line.format(passport_id=passport.passport_id, version=passport.version)
     header = (f'<header><h1>{escape(w.heading.format(holder=passport.holder_id))}</h1>'

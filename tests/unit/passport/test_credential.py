@@ -240,3 +240,8 @@ def test_section_digests_depend_on_content_not_layout():
     b = json.loads(json.dumps({"y": "é", "x": {"a": [1, 2], "b": 1}}, indent=3))
     assert section_digests(a) == section_digests(b)
     assert canonical_json(a) == canonical_json(b)
+
+
+def test_the_same_passport_key_and_moment_give_the_same_credential(passport, taxonomy, keys):
+    assert signed(passport, taxonomy, keys) == signed(passport, taxonomy, keys)
+    assert signed(passport, taxonomy, keys)["id"] != signed(passport, taxonomy, keys, at=T0 + timedelta(seconds=1))["id"]
