@@ -187,7 +187,8 @@ def history(passport_id: str, wallet: Path = WalletOption):
 @passport_app.command("consent")
 def consent(passport_id: str,
             visible: bool = typer.Option(None, "--visible/--hidden", help="Visible to employers or not."),
-            employer: list[str] = typer.Option(None, help="Only these employers (repeat); default all."),
+            employer: list[str] = typer.Option(None, help="Only these employers (repeat)."),
+            all_employers: bool = typer.Option(False, "--all-employers", help="Visible to every employer."),
             batch: bool = typer.Option(None, "--batch/--no-batch", help="Included in batch matching or not."),
             withdraw: bool = typer.Option(False, help="Withdraw all consent at once."),
             wallet: Path = WalletOption, actor: str = typer.Option("holder", help="The holder or their job coach.")):
@@ -199,9 +200,14 @@ def consent(passport_id: str,
         if withdraw:
             record = withdraw_consent(record, actor=actor, at=_now())
         else:
-            record = set_consent(record, actor=actor, at=_now(),
-                                 visible_to_employers=current.visible_to_employers if visible is None else visible,
-                                 employer_ids=employer or [],
+            visible_now = current.visible_to_employers if visible is None else visible
+            if employer and all_employers:
+                _fail("--employer and --all-employers exclude each other")
+            # Changing one setting must never widen another: the named employers stay unless
+            # the holder names others or explicitly opens the passport to all.
+            employer_ids = employer or ([] if not visible_now or all_employers else current.employer_ids)
+            record = set_consent(record, actor=actor, at=_now(), visible_to_employers=visible_now,
+                                 employer_ids=employer_ids,
                                  include_in_batch_matching=(current.include_in_batch_matching if batch is None
                                                             else batch))
         target.save(record)

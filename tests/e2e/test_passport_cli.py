@@ -119,3 +119,16 @@ def test_signing_without_keys_says_how_to_make_them(homes):
 def test_the_synthetic_seeker_gives_a_passport_to_try(homes):
     code, output = run("issue", "--synthetic-seeker", "5")
     assert code == 0 and "demo-5" in output
+
+
+def test_changing_one_consent_setting_never_widens_another(homes):
+    issued(homes)
+    assert run("consent", "amira-1", "--visible", "--employer", "bakery")[0] == 0
+    code, output = run("consent", "amira-1", "--batch")
+    assert code == 0 and "visible to bakery; included in batch matching" in output
+    code, output = run("consent", "amira-1", "--all-employers")
+    assert code == 0 and "visible to all employers" in output
+    code, output = run("consent", "amira-1", "--withdraw")
+    assert code == 0 and "hidden from employers; left out of batch matching" in output
+    code, output = run("consent", "amira-1", "--employer", "bakery")
+    assert code == 2 and "visible_to_employers" in output
