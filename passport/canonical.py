@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from json.encoder import encode_basestring
 
 _BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE58_INDEX = {c: i for i, c in enumerate(_BASE58_ALPHABET)}
@@ -67,19 +68,10 @@ def _serialize(value, path: str):
 
 
 def _string(text: str) -> str:
-    out = ['"']
-    for ch in text:
-        code = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif code < 0x20:
-            out.append({8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}.get(code, f"\\u{code:04x}"))
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    # The standard library's encoder escapes exactly what RFC 8785 escapes ('"', '\\', the
+    # two-letter forms \b \t \n \f \r, other control characters as lowercase \u00xx) and
+    # leaves every other character as it is.
+    return encode_basestring(text)
 
 
 def _number(x: float, path: str) -> str:

@@ -48,6 +48,7 @@ CRYPTOSUITE = "eddsa-jcs-2022"
 DEFAULT_VALIDITY = timedelta(days=2 * 365)
 # Sections deeper than this share their parent's digest; depth 5 reaches one skill or one evidence item.
 MANIFEST_DEPTH = 5
+MANIFEST_LEAF_DEPTH = 3
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,10 @@ def changed_sections(document: dict, manifest: dict[str, str]) -> list[tuple[str
 
 
 def _walk(node, path: str, depth: int, out: dict[str, str]) -> None:
-    if path:
+    # Sections are objects and lists down to MANIFEST_DEPTH, single values only near the top:
+    # enough to name one skill or one evidence item, without a digest per number.
+    container = isinstance(node, (dict, list))
+    if path and (container or depth <= MANIFEST_LEAF_DEPTH):
         out[path] = sha256_multibase(node)
     if depth >= MANIFEST_DEPTH:
         return
