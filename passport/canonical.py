@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from json.encoder import encode_basestring
 
@@ -20,9 +21,38 @@ class CanonicalizationError(ValueError):
     """A value has no canonical JSON form (NaN, infinity, a non-string key, an unknown type)."""
 
 
+MAX_DEPTH = 64
+
+
 def canonical_json(value) -> bytes:
-    """RFC 8785 canonical UTF-8 bytes of a JSON-compatible value."""
-    return "".join(_serialize(value, "$")).encode("utf-8")
+    """RFC 8785 canonical UTF-8 bytes of a JSON-compatible value.
+
+    Input must be I-JSON (RFC 7493), as RFC 8785 requires: integers within ±2^53 (beyond
+    that two different integers would share one canonical form), no lone surrogates.
+    """
+    try:
+        return "".join(_serialize(value, "$", 0)).encode("utf-8")
+    except UnicodeEncodeError:
+        raise CanonicalizationError("a string holds a lone surrogate, which is not I-JSON") from None
+
+
+def loads_strict(text: str | bytes):
+    """Parse JSON refusing what I-JSON forbids and Python would accept: duplicate member
+    names (readers disagree on which one counts), NaN and Infinity."""
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+
+
+def _no_duplicates(pairs):
+    members = {}
+    for key, value in pairs:
+        if key in members:
+            raise CanonicalizationError(f"member {key!r} appears twice in one object")
+        members[key] = value
+    return members
+
+
+def _no_constant(name):
+    raise CanonicalizationError(f"{name} is not a JSON number")
 
 
 def sha256_multibase(value) -> str:
@@ -30,7 +60,9 @@ def sha256_multibase(value) -> str:
     return "z" + b58encode(hashlib.sha256(canonical_json(value)).digest())
 
 
-def _serialize(value, path: str):
+def _serialize(value, path: str, depth: int):
+    if depth > MAX_DEPTH:
+        raise CanonicalizationError(f"{path}: nested deeper than {MAX_DEPTH} levels")
     if value is None:
         yield "null"
     elif value is True:
@@ -38,7 +70,9 @@ def _serialize(value, path: str):
     elif value is False:
         yield "false"
     elif isinstance(value, int):
-        yield _number(float(value), path) if abs(value) > 2**53 else str(value)
+        if abs(value) > 2**53:
+            raise CanonicalizationError(f"{path}: integer {value} is outside ±2^53 (not I-JSON)")
+        yield str(value)
     elif isinstance(value, float):
         yield _number(value, path)
     elif isinstance(value, str):
@@ -48,7 +82,7 @@ def _serialize(value, path: str):
         for i, item in enumerate(value):
             if i:
                 yield ","
-            yield from _serialize(item, f"{path}[{i}]")
+            yield from _serialize(item, f"{path}[{i}]", depth + 1)
         yield "]"
     elif isinstance(value, dict):
         for key in value:
@@ -61,7 +95,7 @@ def _serialize(value, path: str):
                 yield ","
             yield _string(key)
             yield ":"
-            yield from _serialize(value[key], f"{path}.{key}")
+            yield from _serialize(value[key], f"{path}.{key}", depth + 1)
         yield "}"
     else:
         raise CanonicalizationError(f"{path}: {type(value).__name__} is not a JSON value")

@@ -26,17 +26,9 @@ import jsonschema
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from passport.canonical import (
-    b58encode,
-    canonical_json,
-    multibase_decode,
-    sha256_multibase,
-)
-from passport.credential_schema import (
-    CREDENTIAL_CONTEXT,
-    CREDENTIAL_TYPES,
-    credential_json_schema,
-)
+from passport.canonical import (CanonicalizationError, b58encode, canonical_json, loads_strict, multibase_decode,
+                                sha256_multibase)
+from passport.credential_schema import CREDENTIAL_CONTEXT, CREDENTIAL_TYPES, credential_json_schema
 from passport.errors import RecordReferenceError
 from passport.evidence import check_profile_follows_evidence, combine_evidence
 from passport.keys import IssuerKey, PublicKeyring, SigningKeyError, public_key_from_did
@@ -125,13 +117,26 @@ def verify_credential(credential: dict | str | bytes, keyring: PublicKeyring, *,
     report = VerificationReport()
     if isinstance(credential, (str, bytes)):
         try:
-            credential = json.loads(credential)
+            credential = loads_strict(credential)
         except json.JSONDecodeError as error:
             return report.fail("", f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}")
         except UnicodeDecodeError as error:
             return report.fail("", f"not UTF-8 text: byte {error.start} cannot be decoded")
+        except (CanonicalizationError, RecursionError) as error:
+            return report.fail("", f"not I-JSON: {error if str(error) else 'nested too deeply'}")
     if not isinstance(credential, dict):
         return report.fail("", "a credential is a JSON object")
+    try:
+        return _verify_document(credential, keyring, now, report)
+    except CanonicalizationError as error:
+        return report.fail("", f"not I-JSON: {error}")
+    except RecursionError:
+        return report.fail("", "not I-JSON: nested too deeply")
+
+
+def _verify_document(credential: dict, keyring: PublicKeyring, now: datetime,
+                     report: VerificationReport) -> VerificationReport:
+    canonical_json(credential)  # refuse non-I-JSON before anything relies on its canonical form
     for error in sorted(_schema_validator().iter_errors(credential), key=lambda e: list(e.absolute_path)):
         report.fail(json_path(error.absolute_path), error.message)
     if not report.valid:

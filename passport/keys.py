@@ -136,6 +136,10 @@ class KeyStore:
         keys = [k.model_copy(update={"retired_at": now}) if k.key_id == keyring.active_key_id and k.retired_at is None
                 else k for k in keyring.keys]
         self._save(keyring.model_copy(update={"active_key_id": key.key_id, "keys": [*keys, key]}))
+        # A retired key never signs again, so its private half has no use left and only risk:
+        # a leaked copy could backdate signatures into the key's active period.
+        if keyring.active_key_id is not None:
+            self._destroy_private(keyring.active_key_id)
         return key
 
     def revoke(self, key_id: str, *, now: datetime, reason: str) -> IssuerKey:
@@ -146,7 +150,16 @@ class KeyStore:
                 for k in keyring.keys]
         active = None if keyring.active_key_id == key_id else keyring.active_key_id
         self._save(keyring.model_copy(update={"active_key_id": active, "keys": keys}))
+        self._destroy_private(key_id)
         return next(k for k in keys if k.key_id == key_id)
+
+    def _destroy_private(self, key_id: str) -> None:
+        path = self._private_path(key_id)
+        if path.exists():
+            # overwrite before unlinking, so the key does not linger in the file's old blocks
+            # (best effort: journaling and copy-on-write file systems may keep copies)
+            path.write_bytes(os.urandom(path.stat().st_size))
+            path.unlink()
 
     def signing_key(self, *, now: datetime) -> tuple[IssuerKey, Ed25519PrivateKey]:
         """The active key and its private half; refuses an expired, retired or revoked key."""
@@ -158,7 +171,7 @@ class KeyStore:
         if problem:
             raise SigningKeyError(f"cannot sign: {problem}; rotate to a new key")
         pem = self._private_path(key.key_id).read_bytes()
-        passphrase = os.environ.get(PASSPHRASE_VARIABLE)
+        passphrase = _passphrase()
         try:
             private = serialization.load_pem_private_key(pem, password=passphrase.encode() if passphrase else None)
         except (TypeError, ValueError) as error:
@@ -171,7 +184,7 @@ class KeyStore:
     def _new_key(self, now: datetime, lifetime: timedelta) -> IssuerKey:
         private = Ed25519PrivateKey.generate()
         key = IssuerKey(key_id=did_key(private.public_key()), created=now, not_after=now + lifetime)
-        passphrase = os.environ.get(PASSPHRASE_VARIABLE)
+        passphrase = _passphrase()
         encryption = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
                       else serialization.NoEncryption())
         pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
@@ -191,6 +204,14 @@ class KeyStore:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(staging, self.keyring_path)
+
+
+def _passphrase() -> str | None:
+    value = os.environ.get(PASSPHRASE_VARIABLE)
+    if value is not None and not value:
+        raise SigningKeyError(f"{PASSPHRASE_VARIABLE} is set but empty; unset it to store keys unencrypted "
+                              "(protected by file permissions only) or give a passphrase")
+    return value
 
 
 def _refuse_inside_repository(directory: Path) -> None:

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import jsonschema
 
+from passport.canonical import CanonicalizationError, canonical_json, loads_strict
 from passport.errors import RecordReferenceError
 from passport.evidence import check_profile_follows_evidence
 from passport.models import SCHEMA_DIR, Passport
@@ -34,7 +35,10 @@ def export_passport_json(passport: Passport) -> str:
 
 def import_passport_json(text: str | bytes, taxonomy: Taxonomy | None = None) -> Passport:
     try:
-        document = json.loads(text)
+        document = loads_strict(text)
+        canonical_json(document)
+    except CanonicalizationError as error:
+        raise PassportFormatError("", f"not I-JSON: {error}") from None
     except json.JSONDecodeError as error:
         raise PassportFormatError("", f"not JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
     except UnicodeDecodeError as error:

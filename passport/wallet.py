@@ -8,6 +8,7 @@ silently drop each other's versions. (The platform keeps histories in its databa
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import tempfile
@@ -53,12 +54,18 @@ class Wallet:
     def save(self, history: PassportHistory) -> Path:
         history.check()
         path = self.path_of(history.passport_id)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # One writer at a time per passport: the check below and the rename must not interleave.
+        with open(self.directory / f".{history.passport_id}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._save_locked(history, path)
+
+    def _save_locked(self, history: PassportHistory, path: Path) -> Path:
         if path.exists():
             stored = self.load(history.passport_id)
             if history.versions[:len(stored.versions)] != stored.versions:
                 raise HistoryError(f"{path}: the stored history has versions this one does not; "
                                    "reload it and apply the change again")
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, staging = tempfile.mkstemp(prefix=f".{history.passport_id}-", dir=self.directory)
         try:
             with os.fdopen(fd, "w") as handle:

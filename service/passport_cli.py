@@ -203,6 +203,9 @@ def consent(passport_id: str,
             visible_now = current.visible_to_employers if visible is None else visible
             if employer and all_employers:
                 _fail("--employer and --all-employers exclude each other")
+            if visible_now and not current.visible_to_employers and not (employer or all_employers):
+                # hidden → visible must say to whom; an earlier named list is not silently widened to all
+                _fail("--visible: say to whom with --employer E (repeat) or --all-employers")
             # Changing one setting must never widen another: the named employers stay unless
             # the holder names others or explicitly opens the passport to all.
             employer_ids = employer or ([] if not visible_now or all_employers else current.employer_ids)
@@ -219,7 +222,7 @@ def consent(passport_id: str,
 @passport_app.command("export")
 def export(passport_id: str, out: Path = typer.Option(..., help="File to write."),
            format: str = typer.Option("credential", help="credential (signed) or json (plain)."),
-           valid_days: int = typer.Option(730, min=1, help="How long the credential stays valid."),
+           valid_days: int = typer.Option(730, min=1, max=3650, help="How long the credential stays valid."),
            wallet: Path = WalletOption, key_dir: Path = KeyDirOption):
     """Export the current version: a signed credential or plain JSON."""
     from datetime import timedelta

@@ -35,6 +35,21 @@ def test_members_sort_by_utf16_code_units_and_strings_escape_minimally():
     assert canonical_json("\x00\x1f\x7f\"\\\b\t\n\f\ré") == '"\\u0000\\u001f\x7f\\"\\\\\\b\\t\\n\\f\\ré"'.encode()
 
 
+def test_what_i_json_forbids_is_refused():
+    from passport.canonical import loads_strict
+
+    with pytest.raises(CanonicalizationError, match="integer"):
+        canonical_json({"version": 2**53 + 1})
+    with pytest.raises(CanonicalizationError, match="surrogate"):
+        canonical_json({"a": "\udc00"})
+    with pytest.raises(CanonicalizationError, match="nested deeper"):
+        canonical_json(json.loads("[" * 100 + "]" * 100))
+    with pytest.raises(CanonicalizationError, match="appears twice"):
+        loads_strict('{"a": 1, "a": 2}')
+    with pytest.raises(CanonicalizationError, match="NaN"):
+        loads_strict('{"a": NaN}')
+
+
 def test_values_without_a_json_form_are_refused_naming_where():
     with pytest.raises(CanonicalizationError, match=r"\$.a\[1\]"):
         canonical_json({"a": [1, float("nan")]})
@@ -54,7 +69,7 @@ def test_canonical_bytes_parse_back_to_the_value_and_are_a_fixed_point(value):
     encoded = canonical_json(value)
     # JSON numbers are IEEE doubles in RFC 8785, so read them back as doubles
     assert json.loads(encoded, parse_int=float) == value
-    assert canonical_json(json.loads(encoded)) == encoded
+    assert canonical_json(json.loads(encoded, parse_int=float)) == encoded
 
 
 @given(st.binary(max_size=40))

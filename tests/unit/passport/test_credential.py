@@ -245,3 +245,32 @@ def test_section_digests_depend_on_content_not_layout():
 def test_the_same_passport_key_and_moment_give_the_same_credential(passport, taxonomy, keys):
     assert signed(passport, taxonomy, keys) == signed(passport, taxonomy, keys)
     assert signed(passport, taxonomy, keys)["id"] != signed(passport, taxonomy, keys, at=T0 + timedelta(seconds=1))["id"]
+
+
+@pytest.mark.parametrize("mutate,expected", [
+    (lambda text: text.replace('"education_eqf": 2', '"education_eqf": 8, "education_eqf": 2', 1), "appears twice"),
+    (lambda text: text.replace('"version": 1', '"version": 99999999999999999999', 1), "outside"),
+    (lambda text: text.replace('"holder_id": "h-7"', '"holder_id": "\\udc00"', 1), "surrogate"),
+    (lambda text: text.replace('"name": "skillpass skills passport"', '"name": ' + "[" * 5000 + "]" * 5000, 1),
+     "not I-JSON"),
+])
+def test_json_that_readers_could_read_differently_is_refused_not_crashed_on(passport, taxonomy, keys, mutate,
+                                                                              expected):
+    text = mutate(json.dumps(signed(passport, taxonomy, keys), indent=1))
+    report = verify_credential(text, keys.keyring(), now=LATER)
+    assert not report.valid and expected in str(report.problems[0])
+
+
+def test_rotation_and_revocation_destroy_the_private_key(keys):
+    first = keys.keyring().active_key_id
+    keys.rotate(now=T0)
+    assert len(list(keys.directory.glob("*.pem"))) == 1
+    keys.revoke(keys.keyring().active_key_id, now=T0 + timedelta(days=1), reason="test")
+    assert not list(keys.directory.glob("*.pem"))
+    assert keys.keyring().find(first).retired_at == T0
+
+
+def test_an_empty_passphrase_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKILLPASS_KEY_PASSPHRASE", "")
+    with pytest.raises(SigningKeyError, match="set but empty"):
+        KeyStore(tmp_path / "k").init(now=T0)
