@@ -14,15 +14,22 @@ The rules, in the order they apply to one skill:
    independent errors, so the combined level is the inverse-variance weighted mean and its
    standard error is ``(Σ 1/seᵢ²)^-½`` — the textbook fixed-effect combination, which never
    reports more certainty than the measurements jointly carry.
-4. **Training raises what was measured.** A completed training newer than the newest
-   measurement adds its uplift (clipped to the scale) and widens the standard error by half
-   the uplift, because an uplift is a programme's average effect and people differ. A
-   training older than the newest measurement is already reflected in it and is skipped.
-   With no measurement, the uplift applies to the self-declared level or else to the
-   population prior.
+4. **Training raises what was measured.** A completed training newer than the estimate it
+   raises (the newest measurement, else the self-declaration) adds its uplift, clipped to the
+   scale, and adds half the uplift to the standard error in quadrature — an uplift is a
+   programme's average effect and people differ. A training older than that estimate is
+   already reflected in it and is skipped; with no measurement and no declaration the uplift
+   applies to the population prior. One training (same ``recorded_by`` and ``reference``)
+   counts once, however often it was recorded.
 5. **Self-declared levels are weak evidence.** Their standard error is at least
    :data:`SELF_DECLARED_MIN_SE`; the newest declaration counts.
 6. No evidence: the skill is unmeasured (matching then uses the population prior).
+
+Ties in time never depend on the order evidence arrived in: sessions and ratings observed at
+the same moment are ordered by their content (session label, level, error). The *basis*
+reported is what the level finally rests on: ``training`` when a training raised it, else
+``verified`` when an employer's or trainer's rating counted, else ``assessed``, else
+``self_declared``.
 """
 
 from __future__ import annotations
@@ -67,7 +74,7 @@ def combine_skill_evidence(evidence: Sequence[SkillEvidence]) -> CombinedSkill |
     if len(skill_ids) > 1:
         raise ValueError(f"evidence of several skills given together: {sorted(skill_ids)}")
     measurements = _current_measurements(indexed)
-    trainings = [(i, e) for i, e in indexed if e.source == "training"]
+    trainings = _distinct_trainings(indexed)
     if measurements:
         level, se = _precision_weighted([e for _, e in measurements])
         newest = max(e.observed_at for _, e in measurements)
@@ -76,14 +83,14 @@ def combine_skill_evidence(evidence: Sequence[SkillEvidence]) -> CombinedSkill |
     else:
         declared = [(i, e) for i, e in indexed if e.source == "self_declared"]
         if declared:
-            i, newest_declaration = max(declared, key=lambda pair: (pair[1].observed_at, pair[0]))
+            i, newest_declaration = max(declared, key=lambda pair: _content_order(pair[1]))
             level, se = newest_declaration.level, max(newest_declaration.se, SELF_DECLARED_MIN_SE)
             newest, used, basis = newest_declaration.observed_at, [i], "self_declared"
         elif trainings:
             level, se, newest, used, basis = PRIOR_LEVEL, PRIOR_SE, None, [], "training"
         else:
             return None
-    for i, training in sorted(trainings, key=lambda pair: (pair[1].observed_at, pair[0])):
+    for i, training in sorted(trainings, key=lambda pair: _content_order(pair[1])):
         if newest is not None and training.observed_at <= newest:
             continue
         level = min(MASTERY_MAX, level + training.uplift)
@@ -142,18 +149,36 @@ def _current_measurements(indexed):
     kept = []
     if assessed:
         session_of = {i: e.reference or e.observed_at.date().isoformat() for i, e in assessed}
-        newest_session = session_of[max(assessed, key=lambda pair: (pair[1].observed_at, pair[0]))[0]]
+        newest_session = session_of[max(assessed, key=lambda pair: (pair[1].observed_at, session_of[pair[0]],
+                                                                     *_content_order(pair[1])[1:]))[0]]
         kept += [(i, e) for i, e in assessed if session_of[i] == newest_session]
     newest_by_verifier = {}
     for i, e in verified:
         best = newest_by_verifier.get(e.recorded_by)
-        if best is None or (e.observed_at, i) > (best[1].observed_at, best[0]):
+        if best is None or _content_order(e) > _content_order(best[1]):
             newest_by_verifier[e.recorded_by] = (i, e)
     kept += newest_by_verifier.values()
     if not kept:
         return []
     newest = max(e.observed_at for _, e in kept)
     return sorted((i, e) for i, e in kept if newest - e.observed_at <= STALE_AFTER)
+
+
+def _content_order(item: SkillEvidence) -> tuple:
+    """Newest first, then by content, so ties never depend on arrival order."""
+    return (item.observed_at, item.reference or "", item.level or 0.0, -(item.se or 0.0), item.uplift or 0.0,
+            item.recorded_by)
+
+
+def _distinct_trainings(indexed):
+    newest = {}
+    for i, e in indexed:
+        if e.source != "training":
+            continue
+        key = (e.recorded_by, e.reference)
+        if key not in newest or _content_order(e) > _content_order(newest[key][1]):
+            newest[key] = (i, e)
+    return list(newest.values())
 
 
 def _precision_weighted(measurements: list[SkillEvidence]) -> tuple[float, float]:

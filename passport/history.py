@@ -2,8 +2,16 @@
 
 Each version keeps the whole passport as it was (documents are small, and reading an old
 version must not depend on replaying code that may have changed), who changed it, why,
-and the list of fields that changed. Versions are chained by digests, so a history that
-was edited afterwards — a version removed, reordered or rewritten — is detected.
+and the list of fields that changed. Versions are chained by digests, and each version's
+list of changes must equal the difference to the version before it, so an edit inside a
+history — a version removed from the middle, reordered, or rewritten without redoing every
+later digest — is detected when the history is read.
+
+The chain is not a signature: someone who rewrites the file *and* recomputes every digest
+after the edit, or who cuts versions off the end, is not caught by the file alone. What
+guards against that is where the history is kept (the platform's database, with its own
+access control) and the signed credential the holder carries, whose version number and
+content show what the issuer signed.
 """
 
 from __future__ import annotations
@@ -81,6 +89,9 @@ class PassportHistory(BaseModel):
                                    version=position)
             if entry.content_digest() != entry.digest:
                 raise HistoryError("was altered after it was recorded", version=position)
+            before = self.versions[position - 2].passport if position > 1 else None
+            if entry.changes != diff_passports(before, entry.passport):
+                raise HistoryError("its recorded changes are not what changed", version=position)
             if position > 1 and entry.recorded_at < self.versions[position - 2].recorded_at:
                 raise HistoryError("is dated before the version it follows", version=position)
             previous_digest = entry.digest

@@ -270,10 +270,12 @@ def verify(file: Path = typer.Argument(..., help="A passport credential (JSON)."
 @passport_app.command("show")
 def show(source: str = typer.Argument(..., help="A passport id in the wallet, or a passport / credential file."),
          out: Path = typer.Option(Path("skillpass-output/skillprint"), help="Folder for the HTML page and chart."),
-         language: str = typer.Option("nl", help="nl or en."), wallet: Path = WalletOption):
+         language: str = typer.Option("nl", help="nl or en."), wallet: Path = WalletOption,
+         keyring: Path = typer.Option(None, help="Trusted public keyring for a credential file."),
+         key_dir: Path = KeyDirOption):
     """Write the readable skillprint: an HTML page and an SVG chart."""
     taxonomy = load_taxonomy()
-    passport = _passport_from(source, wallet)
+    passport = _passport_from(source, wallet, keyring, key_dir)
     basis = {skill_id: c.basis for skill_id, c in combine_evidence(passport.evidence).items()}
     try:
         page = render_skillprint(passport, taxonomy, language=language, basis=basis)
@@ -293,16 +295,23 @@ def _load(wallet, passport_id):
         _fail(str(error))
 
 
-def _passport_from(source: str, wallet) -> Passport:
+def _passport_from(source: str, wallet, keyring: Path | None, key_dir: Path | None) -> Passport:
     path = Path(source)
     if not path.is_file():
         return _load(wallet, source).current
     try:
-        document = json.loads(path.read_text())
+        text = path.read_text()
+        document = json.loads(text)
         if isinstance(document, dict) and "credentialSubject" in document:
+            # a skillprint vouches for what it shows: a credential is printed only when it verifies
+            trusted = PublicKeyring.load(keyring) if keyring else KeyStore(key_dir).keyring()
+            report = verify_credential(text, trusted, now=_now())
+            if not report.valid:
+                _fail(f"{path}: not printed, the credential does not verify: "
+                      + "; ".join(str(problem) for problem in report.problems))
             return passport_from_credential(document)
-        return import_passport_json(path.read_text(), load_taxonomy())
-    except (ValueError, KeyError) as error:
+        return import_passport_json(text, load_taxonomy())
+    except (ValueError, KeyError, SigningKeyError) as error:
         _fail(f"{path}: {error}")
 
 

@@ -132,3 +132,15 @@ def test_changing_one_consent_setting_never_widens_another(homes):
     assert code == 0 and "hidden from employers; left out of batch matching" in output
     code, output = run("consent", "amira-1", "--employer", "bakery")
     assert code == 2 and "visible_to_employers" in output
+
+
+def test_show_refuses_a_credential_that_does_not_verify(homes):
+    issued(homes)
+    credential = homes / "vc.json"
+    run("export", "amira-1", "--out", credential)
+    document = json.loads(credential.read_text())
+    document["credentialSubject"]["skillsPassport"]["holder_id"] = "someone else"
+    credential.write_text(json.dumps(document))
+    code, output = run("show", credential, "--out", homes / "print")
+    assert code == 2 and "does not verify" in output and "holder_id" in output
+    assert not (homes / "print").exists()

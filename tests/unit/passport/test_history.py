@@ -183,3 +183,12 @@ def test_the_wallet_refuses_ids_that_are_not_file_names(taxonomy, tmp_path):
         Wallet(tmp_path).path_of("../../etc/passwd")
     with pytest.raises(HistoryError, match="no passport"):
         Wallet(tmp_path).load("nobody")
+
+
+def test_recorded_changes_must_match_what_changed(taxonomy):
+    history = set_consent(issued(taxonomy), visible_to_employers=True, include_in_batch_matching=False,
+                          actor="holder-1", at=T0 + timedelta(days=1))
+    forged = history.versions[1].model_copy(update={"changes": history.versions[1].changes[:1]})
+    forged = forged.model_copy(update={"digest": forged.content_digest()})
+    with pytest.raises(HistoryError, match="version 2: its recorded changes are not what changed"):
+        PassportHistory(versions=[history.versions[0], forged]).check()
