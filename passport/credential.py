@@ -149,6 +149,10 @@ def _verify_document(credential: dict, keyring: PublicKeyring, now: datetime,
     report.passport_id, report.passport_version = subject_passport["passport_id"], subject_passport["version"]
     if report.key_id != report.issuer:
         return report.fail("proof.verificationMethod", f"signed by {report.key_id}, but the issuer is {report.issuer}")
+    fragment = proof["verificationMethod"].split("#", 1)[1]
+    if fragment != report.key_id.removeprefix("did:key:"):
+        # did:key resolves its one verification method to the key's own multibase value
+        return report.fail("proof.verificationMethod", f"#{fragment} is not a verification method of {report.key_id}")
     try:
         public_key = public_key_from_did(proof["verificationMethod"])
     except SigningKeyError as error:

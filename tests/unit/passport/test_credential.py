@@ -274,3 +274,12 @@ def test_an_empty_passphrase_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("SKILLPASS_KEY_PASSPHRASE", "")
     with pytest.raises(SigningKeyError, match="set but empty"):
         KeyStore(tmp_path / "k").init(now=T0)
+
+
+def test_the_verification_method_must_be_the_issuer_keys_own(passport, taxonomy, keys):
+    credential = signed(passport, taxonomy, keys)
+    key_id = credential["issuer"]["id"]
+    credential["proof"]["verificationMethod"] = f"{key_id}#z6MkAnother"
+    report = verify_credential(credential, keys.keyring(), now=LATER)
+    assert [p.path for p in report.problems] == ["proof.verificationMethod"]
+    assert "is not a verification method" in report.problems[0].message
