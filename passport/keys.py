@@ -15,7 +15,6 @@ its signatures' dates can no longer be trusted.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from passport.canonical import b58decode, b58encode
+from passport.files import write_text_atomically
 
 ED25519_MULTICODEC = b"\xed\x01"
 DEFAULT_KEY_LIFETIME = timedelta(days=3 * 365)
@@ -198,12 +198,7 @@ class KeyStore:
         return self.directory / f"{key_id.rsplit(':', 1)[-1]}.pem"
 
     def _save(self, keyring: PublicKeyring) -> None:
-        fd, staging = tempfile.mkstemp(prefix=".keyring-", dir=self.directory)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(keyring.model_dump_json(indent=2) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(staging, self.keyring_path)
+        write_text_atomically(self.keyring_path, keyring.model_dump_json(indent=2) + "\n", private=True)
 
 
 def _passphrase() -> str | None:

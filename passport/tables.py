@@ -110,14 +110,13 @@ True
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from passport.errors import TableError
+from passport.files import replace_atomically
 from passport.models import PRIOR_LEVEL, PRIOR_SE
 from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
 from passport.taxonomy import CEFR_LEVELS, MASTERY_MAX, MASTERY_MIN, Taxonomy, cefr_rank
@@ -729,24 +728,15 @@ def write_table(frame: pd.DataFrame, path) -> None:
     kind = _file_format(path)
     if not path.parent.is_dir():
         raise TableError(path.name, f"folder not found: {path.parent}")
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(descriptor)
-    try:
+    def write(temporary: str) -> None:
         if kind == "csv":
             frame.to_csv(temporary, index=False)
-        else:
-            import pyarrow as pa  # heavy; only Parquet needs it
+            return
+        import pyarrow as pa  # heavy; only Parquet needs it
 
-            try:
-                frame.to_parquet(temporary, index=False)
-            except (pa.ArrowException, TypeError, ValueError) as exc:
-                raise TableError(path.name, f"cannot be written as Parquet ({exc})") from exc
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private (0600); a replaced file keeps its mode, a new one
-        # gets the usual 0644.
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        try:
+            frame.to_parquet(temporary, index=False)
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            raise TableError(path.name, f"cannot be written as Parquet ({exc})") from exc
+
+    replace_atomically(path, write)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import tempfile
 from pathlib import Path
 
+from passport.files import write_text_atomically
 from passport.history import HistoryError, PassportHistory
 
 HOME_VARIABLE = "SKILLPASS_HOME"
@@ -66,14 +66,5 @@ class Wallet:
             if history.versions[:len(stored.versions)] != stored.versions:
                 raise HistoryError(f"{path}: the stored history has versions this one does not; "
                                    "reload it and apply the change again")
-        fd, staging = tempfile.mkstemp(prefix=f".{history.passport_id}-", dir=self.directory)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(history.to_json() + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(staging, path)
-        except BaseException:
-            Path(staging).unlink(missing_ok=True)
-            raise
+        write_text_atomically(path, history.to_json() + "\n", private=True)
         return path

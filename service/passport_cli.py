@@ -9,9 +9,7 @@ non-zero; nothing is written unless the whole change succeeded.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import typer
@@ -25,6 +23,7 @@ from passport.credential import (
     verify_credential,
 )
 from passport.evidence import combine_evidence
+from passport.files import write_text_atomically
 from passport.history import HistoryError
 from passport.issuance import (
     IssuanceRequest,
@@ -64,14 +63,8 @@ def _fail(message: str, code: int = 2):
 
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, staging = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
+    # exports hold a person's data: private to the user who wrote them
+    write_text_atomically(path, text, private=True)
 
 
 @keys_app.command("init")
@@ -225,8 +218,6 @@ def export(passport_id: str, out: Path = typer.Option(..., help="File to write."
            valid_days: int = typer.Option(730, min=1, max=3650, help="How long the credential stays valid."),
            wallet: Path = WalletOption, key_dir: Path = KeyDirOption):
     """Export the current version: a signed credential or plain JSON."""
-    from datetime import timedelta
-
     passport = _load(wallet, passport_id).current
     try:
         if format == "json":
