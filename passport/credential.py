@@ -20,6 +20,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import quote
 
 import jsonschema
@@ -308,11 +309,6 @@ def _timestamp(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-_VALIDATOR = None
-
-
+@lru_cache(maxsize=1)
 def _schema_validator():
-    global _VALIDATOR
-    if _VALIDATOR is None:
-        _VALIDATOR = jsonschema.Draft202012Validator(credential_json_schema())
-    return _VALIDATOR
+    return jsonschema.Draft202012Validator(credential_json_schema())

@@ -53,7 +53,7 @@ def add_evidence(history: PassportHistory, taxonomy: Taxonomy, items: Iterable[S
     current = history.current
     evidence = [*current.evidence, *items]
     updated = current.model_copy(update={"evidence": evidence, "profile": profile_from_evidence(evidence)})
-    _validated(updated, taxonomy)
+    _check_storable(updated, taxonomy)
     return record_change(history, updated, actor=actor, reason=reason, at=at)
 
 
@@ -70,7 +70,7 @@ def add_hard_skill(history: PassportHistory, taxonomy: Taxonomy, claim: HardSkil
         raise HistoryError(f"{claim.hard_skill_id!r} is already backed by {claims[existing].evidence} evidence; "
                            f"{claim.evidence} evidence would weaken it")
     updated = history.current.model_copy(update={"hard_skills": claims})
-    _validated(updated, taxonomy)
+    _check_storable(updated, taxonomy)
     return record_change(history, updated, actor=actor, reason=reason, at=at)
 
 
@@ -102,15 +102,13 @@ def update_details(history: PassportHistory, taxonomy: Taxonomy, *, actor: str, 
     data = history.current.model_dump()
     data.update(changes)
     updated = Passport.model_validate(data)
-    _validated(updated, taxonomy)
+    updated.check_references(taxonomy)
     return record_change(history, updated, actor=actor, reason=reason, at=at)
 
 
-def _validated(passport: Passport, taxonomy: Taxonomy) -> Passport:
+def _check_storable(passport: Passport, taxonomy: Taxonomy) -> None:
     # model_copy skips validation; re-validate so a change can never store what issuance would refuse.
-    checked = Passport.model_validate(passport.model_dump())
-    checked.check_references(taxonomy)
-    return checked
+    Passport.model_validate(passport.model_dump()).check_references(taxonomy)
 
 
 class IssuanceRequest(BaseModel):
