@@ -16,12 +16,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from service.assessment_cli import assessment_app
 from service.passport_cli import passport_app
 
 app = typer.Typer(help="skillpass: skills-passport matching engine.", no_args_is_help=True, add_completion=False)
 data_app = typer.Typer(help="Reference data: check and rebuild.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(passport_app, name="passport")
+app.add_typer(assessment_app, name="assessment")
 console = Console()
 
 DEFAULT_OUT = Path("skillpass-output/demo")

@@ -3,8 +3,12 @@
 Two steps mirror reality: :func:`generate_population` draws who people truly are (latent
 soft skills with a factor structure, education, Dutch level, certificates, home,
 preferences, and group attributes kept apart for fairness measurement); then
-:func:`observe_passports` turns true skills into what a passport shows: a noisy level
-with a known standard error per skill, and some skills left unmeasured.
+:func:`observe_passports` turns true skills into what a passport shows. By default every
+seeker plays a simulated Skillsprint through the assessment engine's instruments (with some
+careless, unfinished and skipped play), and the passport holds what scoring makes of it:
+levels with standard errors, and skills left unmeasured where the play did not reach them.
+``passports="noise"`` keeps the older, much faster stand-in (true level plus noise of a
+stated size) for national-scale speed benchmarks, where play would dominate the run.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
 from passport.taxonomy import Taxonomy, cefr_rank, load_taxonomy
 
 GEOGRAPHIES = ("region", "national")
+PASSPORT_SOURCES = ("skillsprint", "noise")
+PLAY_CHUNK = 20_000
 KM_PER_DEGREE_LAT = 111.2
 
 
@@ -41,10 +47,13 @@ class MarketConfig:
     mean_level: float = 2.9
     completion_rate: float = 0.92
     consent_rate: float = 0.92
+    passports: str = "skillsprint"
 
     def __post_init__(self):
         if self.geography not in GEOGRAPHIES:
             raise ValueError(f"geography: expected one of {GEOGRAPHIES}, got {self.geography!r}")
+        if self.passports not in PASSPORT_SOURCES:
+            raise ValueError(f"passports: expected one of {PASSPORT_SOURCES}, got {self.passports!r}")
         for name in ("n_seekers", "n_vacancies", "n_trainings"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
@@ -190,20 +199,11 @@ def generate_population(config: MarketConfig, taxonomy: Taxonomy, rng: np.random
 
 def observe_passports(population: Population, config: MarketConfig, taxonomy: Taxonomy,
                       rng: np.random.Generator) -> SeekerArrays:
-    """The passports people carry: true level plus measurement error of known size.
-
-    Until the assessment engine exists, each skill's standard error stands for its
-    instrument's reliability (0.30–0.60 levels), scaled per person by how carefully
-    they played; an instrument left unfinished leaves its skill unmeasured.
-    """
-    n, K = population.true_levels.shape
-    skill_se = np.random.default_rng(config.seed + 7919).uniform(0.30, 0.60, size=K)
-    person_factor = np.exp(rng.normal(0.0, 0.15, size=(n, 1)))
-    se = skill_se[None, :] * person_factor
-    observed = population.true_levels + rng.normal(size=(n, K)) * se
-    measured = rng.random((n, K)) < config.completion_rate
-    levels = np.where(measured, np.clip(observed, 1.0, 5.0), PRIOR_LEVEL)
-    se = np.where(measured, se, PRIOR_SE)
+    """The passports people carry, from simulated Skillsprints or from the noise stand-in."""
+    if config.passports == "skillsprint":
+        levels, se, measured = _play_skillsprints(population.true_levels, config, rng)
+    else:
+        levels, se, measured = _noisy_levels(population.true_levels, config, rng)
     sk = population.skeleton
     return SeekerArrays(
         ids=sk.ids, levels=levels.astype(np.float32), se=se.astype(np.float32), measured=measured, hard=sk.hard,
@@ -211,6 +211,37 @@ def observe_passports(population: Population, config: MarketConfig, taxonomy: Ta
         hours_min=sk.hours_min, hours_max=sk.hours_max, sector_pref=sk.sector_pref, sector_excluded=sk.sector_excluded,
         consent_matching=sk.consent_matching,
     )
+
+
+def _play_skillsprints(true_levels: np.ndarray, config: MarketConfig, rng: np.random.Generator):
+    """Every seeker plays; chunked so the event tables of a large market stay small."""
+    from assessment.skillsprint import Engine, PlayStyle, score_skillsprint, simulate_skillsprint
+
+    engine = Engine.default()
+    play = PlayStyle(careless_rate=0.03, dropout_rate=0.05, skip_rate=1.0 - config.completion_rate)
+    n = len(true_levels)
+    parts = []
+    for start in range(0, n, PLAY_CHUNK):
+        chunk = true_levels[start:start + PLAY_CHUNK]
+        events = simulate_skillsprint(chunk, rng, engine=engine, play=play)
+        result = score_skillsprint(events, engine, sessions=np.arange(len(chunk)))
+        parts.append((result.levels, result.se, result.measured))
+    return tuple(np.concatenate(p) for p in zip(*parts))
+
+
+def _noisy_levels(true_levels: np.ndarray, config: MarketConfig, rng: np.random.Generator):
+    """True level plus measurement error of a stated size: each skill's standard error stands
+    for its instrument's reliability (0.30–0.60 levels), scaled per person by how carefully
+    they played; an instrument left unfinished leaves its skill unmeasured."""
+    n, K = true_levels.shape
+    skill_se = np.random.default_rng(config.seed + 7919).uniform(0.30, 0.60, size=K)
+    person_factor = np.exp(rng.normal(0.0, 0.15, size=(n, 1)))
+    se = skill_se[None, :] * person_factor
+    observed = true_levels + rng.normal(size=(n, K)) * se
+    measured = rng.random((n, K)) < config.completion_rate
+    levels = np.where(measured, np.clip(observed, 1.0, 5.0), PRIOR_LEVEL)
+    se = np.where(measured, se, PRIOR_SE)
+    return levels, se, measured
 
 
 # --------------------------------------------------------------------------- vacancies
