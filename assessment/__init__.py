@@ -1,5 +1,7 @@
 """The Skillsprint assessment engine: instruments, scoring, norms and the measurement model.
 
-Reserved by the foundation; the engine itself is built by its own issue. Until then the
-synthetic market stands in for it (see ``matching.synthetic.market.observe_passports``).
+One module per instrument (its event schema, scoring and response model); ``events`` and
+``quality`` check what arrives; ``norms`` and ``measurement`` turn scale scores into
+soft-skill levels with standard errors; ``skillsprint`` scores and simulates whole
+batteries; ``session`` keeps a resumable session; ``report`` and ``dif`` serve analysts.
 """
