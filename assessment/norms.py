@@ -44,6 +44,14 @@ class ScaleNorm:
     reliability: float
     reliability_method: str
     n: int
+    # Conditional error: how much larger than average the error variance is at each raw
+    # score (1 on average). Scores where the task saturates carry more error in z units.
+    error_factor: np.ndarray | None = None
+
+    def error_factor_of(self, raw: np.ndarray) -> np.ndarray:
+        if self.error_factor is None:
+            return np.ones_like(np.asarray(raw, dtype=float))
+        return np.interp(raw, self.raw, self.error_factor)
 
     def percentile_of(self, raw: np.ndarray) -> np.ndarray:
         # Beyond the norm group's range the share is bounded by half a person, so that
@@ -127,16 +135,48 @@ def scale_reliability(instrument: Instrument, events: pd.DataFrame, raw: pd.Data
     return out
 
 
+def normal_scores(values: np.ndarray) -> np.ndarray:
+    ranks = pd.Series(values).rank(method="average").to_numpy()
+    return ndtri((ranks - 0.5) / len(values))
+
+
+def conditional_error_factor(full: np.ndarray, first: np.ndarray, second: np.ndarray, at: np.ndarray,
+                             bins: int = 10) -> np.ndarray:
+    """Relative error variance along the score range, from split halves (a binned CSEM).
+
+    The two halves' normal scores differ only by error; their squared difference, averaged
+    within bands of the full score and divided by its overall mean, says where the scale
+    measures less precisely than its reliability suggests (a ceiling, a floor).
+    """
+    ok = np.isfinite(full) & np.isfinite(first) & np.isfinite(second)
+    full, difference = full[ok], (normal_scores(first[ok]) - normal_scores(second[ok])) ** 2
+    edges = np.unique(np.quantile(full, np.linspace(0, 1, bins + 1)))
+    if len(edges) < 3:
+        return np.ones_like(at)
+    band = np.clip(np.searchsorted(edges, full, side="right") - 1, 0, len(edges) - 2)
+    per_band = pd.Series(difference).groupby(band).mean()
+    centres = pd.Series(full).groupby(band).median()
+    factor = (per_band / difference.mean()).to_numpy()
+    return np.interp(at, centres.to_numpy(), factor)
+
+
 def build_instrument_norms(instrument: Instrument, events: pd.DataFrame) -> dict[str, ScaleNorm]:
     scores = instrument.score(events)
     reliability = scale_reliability(instrument, scores.events, scores.raw)
+    halves = None
     norms = {}
     for scale in instrument.scales:
         values = scores.raw[scale.id].to_numpy(dtype=float)
         raw, percentile = mid_rank_table(values)
         r, method = reliability[scale.id]
+        factor = None
+        if scale.reliability == "split_half":
+            halves = halves or instrument.split_halves(scores.events)
+            first = halves[0][scale.id].reindex(scores.raw.index).to_numpy(dtype=float)
+            second = halves[1][scale.id].reindex(scores.raw.index).to_numpy(dtype=float)
+            factor = conditional_error_factor(values, first, second, raw)
         norms[scale.id] = ScaleNorm(scale.id, raw, percentile, float(np.nanmean(values)), float(np.nanstd(values)),
-                                    r, method, int(np.isfinite(values).sum()))
+                                    r, method, int(np.isfinite(values).sum()), factor)
     return norms
 
 
@@ -166,7 +206,8 @@ def save_norms(norms: Norms, instruments, root: Path | None = None) -> Path:
     for instrument in instruments:
         rows = [pd.DataFrame({"scale_id": s.id, "raw": norms.scales[s.id].raw,
                               "percentile": np.round(norms.scales[s.id].percentile * 100, 4),
-                              "stanine": stanine(norms.scales[s.id].percentile)})
+                              "stanine": stanine(norms.scales[s.id].percentile),
+                              "error_factor": norms.scales[s.id].error_factor_of(norms.scales[s.id].raw)})
                 for s in instrument.scales]
         write_text_atomically(folder / f"{instrument.id}.csv", pd.concat(rows).to_csv(index=False, float_format="%.6g"))
     write_text_atomically(folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
@@ -187,7 +228,7 @@ def _load(folder: Path) -> Norms:
             stats = manifest["scales"][scale_id]
             scales[scale_id] = ScaleNorm(scale_id, rows["raw"].to_numpy(float), rows["percentile"].to_numpy(float) / 100,
                                          stats["mean"], stats["sd"], stats["reliability"], stats["reliability_method"],
-                                         stats["n"])
+                                         stats["n"], rows["error_factor"].to_numpy(float))
     return Norms(manifest["version"], manifest["seed"], manifest["n"], manifest["built_at"],
                  manifest["instrument_versions"], scales)
 

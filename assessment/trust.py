@@ -91,9 +91,11 @@ class TrustGame(Instrument):
                                      + rng.normal(0.0, 0.05, size=(n, t))) * 10) * 10, 0, 100)
         sent = np.empty((n, t), dtype=np.int64)
         returned = np.empty((n, t), dtype=np.int64)
-        # Players differ beyond the trait in how much the size of an investment sways them.
-        size_effect = rng.normal(0.04, 0.06, size=n)
-        snub_effect = 0.15 * opportunism + rng.normal(0.0, 0.05, size=n)
+        # How much the size of an investment sways a player varies from round to round, not
+        # as a lasting trait of its own: a stable nuisance trait would be consistent across
+        # split halves and so pass for reliability the scale does not have towards its skill.
+        size_effect = rng.normal(0.04, 0.06, size=(n, t))
+        snub_effect = 0.15 * opportunism[:, None] + rng.normal(0.0, 0.05, size=(n, t))
         noise = rng.normal(0.0, 0.10, size=(n, t))
         at_random = rng.random((n, t)) < 0.04
         random_share = rng.random((n, t))
@@ -108,7 +110,7 @@ class TrustGame(Instrument):
             reciprocal_sends = np.clip(np.round(2 + 12 * last_share_to_reciprocal + 2 * promised[:, r] / 100), 1, 10)
             sent[:, r] = np.select([kind == p for p in PARTNERS[:3]], [draws[p][:, r] for p in PARTNERS[:3]],
                                    reciprocal_sends)
-            share = (fair_aim + size_effect * (sent[:, r] - 5.5) / 4.5 - snub_effect * (sent[:, r] <= 3)
+            share = (fair_aim + size_effect[:, r] * (sent[:, r] - 5.5) / 4.5 - snub_effect[:, r] * (sent[:, r] <= 3)
                      - 0.10 * opportunism * endgame[r] + noise[:, r])
             share = np.where(at_random[:, r], random_share[:, r], share).clip(0.0, 1.0)
             received = MULTIPLIER * sent[:, r]
