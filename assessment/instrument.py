@@ -87,7 +87,9 @@ class Instrument(ABC):
         """Scale scores per session (index ``session_id``) from validated, repaired events.
 
         Must accept any subset of trials (split halves, unfinished sessions) and stay
-        finite; higher always means more of the construct.
+        finite; higher always means more of the construct. A scale whose evidence varies
+        with how the person played (not only with how much) may add a column
+        ``"<scale>.evidence"``: the share of a typical full run's information it rests on.
         """
 
     def specific_flags(self, events: pd.DataFrame, flags: pd.DataFrame) -> None:

@@ -113,7 +113,11 @@ def _scale_observations(inst: Instrument, scores: InstrumentScores, norms: Norms
             # (1−r)/r; a shorter run (share m of the trials) has m times the information.
             r = norm.reliability
             observed = norm.z_of(raw) / np.sqrt(r)
-            error_var = (1 - r) / (r * completion.to_numpy()) * norm.error_factor_of(raw)
+            information = completion.to_numpy()
+            if scale.id + ".evidence" in scores.raw:
+                # The instrument says how much of a typical run's evidence this scale got.
+                information = information * scores.raw[scale.id + ".evidence"].clip(lower=0.05).to_numpy()
+            error_var = (1 - r) / (r * information) * norm.error_factor_of(raw)
         error_var = np.where(widen.to_numpy(), error_var * WIDEN_FACTOR**2, error_var)
         observed = np.where(unscorable.to_numpy() | ~np.isfinite(raw), np.nan, observed)
         frame = pd.DataFrame({"observed": observed, "error_sd": np.sqrt(error_var), "percentile": percentile * 100,
