@@ -3,10 +3,12 @@
 A flag never passes silently. Its effect is one of:
 
 ``unscorable``
-    the scale is left unmeasured (too little valid play to say anything);
+    the scale is left unmeasured: too little play, no answers, or answers faster than
+    perception (play that fast carries no information, and scoring it would bias the level
+    downwards however wide its error);
 ``widen``
     the scale is scored, but its standard error is multiplied by :data:`WIDEN_FACTOR`,
-    because the play behind it is doubtful (too fast, patterned, inconsistent);
+    because the play behind it is doubtful (patterned, inconsistent) yet may be genuine;
 ``partial``
     fewer trials than a full run: the standard error grows by Spearman–Brown for the
     shorter test, which is exact rather than a penalty;
@@ -47,8 +49,10 @@ FLAGS: dict[str, Flag] = {f.code: f for f in (
          "Er is te weinig van het spel gespeeld om een score te geven."),
     Flag("non_responding", "unscorable", "Most trials got no answer, so the game says nothing about the skill.",
          "Bij de meeste opdrachten kwam geen antwoord; het spel zegt dan niets over de vaardigheid."),
-    Flag("too_fast", "widen", "Many answers came faster than anyone can read or see the task.",
-         "Veel antwoorden kwamen sneller dan iemand de opdracht kan zien of lezen."),
+    Flag("too_fast", "unscorable", "Many answers came faster than anyone can read or see the task, so they say "
+         "nothing about the skill.",
+         "Veel antwoorden kwamen sneller dan iemand de opdracht kan zien of lezen; ze zeggen dan niets over de "
+         "vaardigheid."),
     Flag("patterned", "widen", "The answers follow a fixed pattern (for example always the same choice).",
          "De antwoorden volgen een vast patroon (bijvoorbeeld steeds hetzelfde antwoord)."),
     Flag("inconsistent", "widen", "Answers to questions that ask the same thing contradict each other.",

@@ -14,6 +14,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from benchmarks.bench_assessment import Skillsprint
 from benchmarks.bench_assignment import AssignmentVsScipy
 from benchmarks.bench_passport import PassportCredential
 from benchmarks.bench_pipeline import Pipeline
@@ -38,7 +39,7 @@ def main() -> None:
     record = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "fast": fast,
               "machine": machine(), "results": {}}
     only = set(sys.argv[1:])
-    for bench in (AssignmentVsScipy(), Pipeline(), Programme(), PassportCredential()):
+    for bench in (AssignmentVsScipy(), Pipeline(), Programme(), PassportCredential(), Skillsprint()):
         if only and type(bench).__name__ not in only:
             continue
         name = type(bench).__name__

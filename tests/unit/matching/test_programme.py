@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from matching import programme
 from matching.batch import run_programme
 from matching.options import OptionGraph
 from matching.policy import MatchingPolicy
@@ -38,7 +39,11 @@ def run_with(small_market, taxonomy):
 
 @pytest.fixture(scope="module")
 def budget_run(run_with):
-    return run_with(MatchingPolicy(training_budget_eur=BUDGET))
+    # The tests below need a proven optimum, not one within the default gap tolerance; with
+    # profiles scored from simulated play, CP-SAT may need more than the default exact phase.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(programme, "EXACT_SECONDS", 120.0)
+        return run_with(MatchingPolicy(training_budget_eur=BUDGET, relative_gap=0.0))
 
 
 @pytest.fixture(scope="module")
