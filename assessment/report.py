@@ -31,6 +31,7 @@ DEFAULT_REPORT_PLAYERS = 5_000
 # not mistake for item bias.
 FOCAL_IMPACT_SD = 0.3
 FOCAL_SHARE = 0.35
+CARELESS_SIGNS = ("too_fast", "patterned", "inconsistent", "non_responding")
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,7 +113,8 @@ def _cat_table(engine: Engine, theta: np.ndarray, seed: int) -> tuple[pd.DataFra
 
 def _flag_table(engine: Engine, simulated: SimulatedPlay, result) -> pd.DataFrame:
     flags = result.flags
-    doubtful = flags[flags["effect"].isin(["widen", "unscorable"])]
+    # Unfinished play is flagged too, but it is not a sign of careless play.
+    doubtful = flags[flags["flag"].isin(CARELESS_SIGNS)]
     rows = []
     careless_ids = np.flatnonzero(simulated.careless)
     attentive_ids = np.flatnonzero(~simulated.careless)
@@ -183,7 +185,8 @@ def render_report(report: AssessmentReport) -> str:
                      f"{row['full_latent_r']:<5.3f}{row['adaptive_reliability']:>9.3f}/{row['full_reliability']:<5.3f}")
     total = report.cat["adaptive_items"].sum() / report.cat["full_items"].sum()
     lines.append(f"{'all scenario scales':<28}{'':>15}{total:>7.2f}")
-    lines += ["", "Data-quality flags under realistic play (caught = careless sessions flagged to widen or drop)",
+    lines += ["", "Data-quality flags under realistic play (share of careless and of attentive sessions with a sign of "
+              "careless play: too fast, patterned, inconsistent, non-responding)",
               f"{'instrument':<16}{'careless caught':>16}{'attentive flagged':>19}"]
     for inst, row in report.flags.iterrows():
         lines.append(f"{inst:<16}{row['careless_caught']:>16.3f}{row['attentive_flagged']:>19.3f}")

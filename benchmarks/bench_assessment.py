@@ -67,6 +67,9 @@ class Skillsprint:
                 "recovery": bool(skills["recovery_r"].min() >= 0.80),
                 "coverage": bool(skills["coverage_95"].between(0.93, 0.97).all()),
                 "cat_items": bool(item_share <= 0.60),
+                # the full target: the full test's precision with at most 60% of the items
+                "cat_at_full_precision": bool(item_share <= 0.60
+                                              and cat["adaptive_mean_se"].mean() <= cat["full_mean_se"].mean()),
                 "rate": bool(batch_rate >= 1000),
             },
         }

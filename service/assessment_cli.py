@@ -170,6 +170,6 @@ def report(n: int = typer.Option(5_000, min=200, help="Number of simulated playe
     from passport.files import write_text_atomically
 
     built = build_report(n=n, seed=seed)
-    console.print(render_report(built), highlight=False)
+    typer.echo(render_report(built))
     if json_out:
         write_text_atomically(json_out, json.dumps(built.to_dict(), indent=2, default=float) + "\n")
