@@ -73,6 +73,21 @@ class EventSchema:
                          "event_id": "Unique within the session; re-sending an event is harmless."},
                 "fields": [f.describe() for f in self.all_fields]}
 
+    # ------------------------------------------------------------------ cross-field rules
+
+    def refuse(self, frame: pd.DataFrame, bad: np.ndarray, field: str, problem: str) -> None:
+        """Raise for the first event where *bad* holds (for rules that tie fields together)."""
+        if bad.any():
+            _fail(self.instrument, frame["event_id"], bad, field, problem)
+
+    def refuse_unpaired_response_times(self, frame: pd.DataFrame, trial_noun: str = "trial") -> None:
+        """A response needs its reaction time, and only a response has one."""
+        responded = frame["responded"].to_numpy(dtype=bool)
+        has_rt = frame["rt_ms"].notna().to_numpy()
+        self.refuse(frame, responded & ~has_rt, "rt_ms", "a response needs its reaction time")
+        self.refuse(frame, ~responded & has_rt, "rt_ms",
+                    f"a reaction time was sent for a {trial_noun} without a response")
+
     # ------------------------------------------------------------------ validation
 
     def validate(self, events: pd.DataFrame | list[dict]) -> pd.DataFrame:

@@ -70,7 +70,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from assessment.errors import AssessmentInputError
 from assessment.events import EventField, EventSchema
 from assessment.instrument import Instrument, Scale, long_format, trial_clock
 from assessment.quality import ANTICIPATION_MS, share_by_session
@@ -90,18 +89,11 @@ class FlankerSchema(EventSchema):
     def validate(self, events):
         frame = super().validate(events)
         responded = frame["responded"].to_numpy(dtype=bool)
-        _refuse(frame, frame["correct"].to_numpy(dtype=bool) & ~responded, "correct",
-                "a trial without a response cannot be correct")
-        has_rt = frame["rt_ms"].notna().to_numpy()
-        _refuse(frame, responded & ~has_rt, "rt_ms", "a response needs its reaction time")
-        _refuse(frame, ~responded & has_rt, "rt_ms", "a reaction time was sent for a trial without a response")
+        self.refuse(frame, frame["correct"].to_numpy(dtype=bool) & ~responded, "correct",
+                    "a trial without a response cannot be correct")
+        self.refuse_unpaired_response_times(frame)
         return frame
 
-
-def _refuse(frame: pd.DataFrame, bad: np.ndarray, field: str, problem: str) -> None:
-    if bad.any():
-        raise AssessmentInputError("flanker", problem, event_id=frame["event_id"].iloc[np.flatnonzero(bad)[0]],
-                                   field=field)
 
 
 class Flanker(Instrument):

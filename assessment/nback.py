@@ -42,7 +42,6 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from assessment.errors import AssessmentInputError
 from assessment.events import EventField, EventSchema
 from assessment.instrument import Instrument, Scale, long_format, trial_clock
 from assessment.quality import ANTICIPATION_MS, share_by_session
@@ -62,17 +61,9 @@ class NBackSchema(EventSchema):
 
     def validate(self, events):
         frame = super().validate(events)
-        responded = frame["responded"].to_numpy(dtype=bool)
-        has_rt = frame["rt_ms"].notna().to_numpy()
-        _refuse(frame, responded & ~has_rt, "rt_ms", "a response needs its reaction time")
-        _refuse(frame, ~responded & has_rt, "rt_ms", "a reaction time was sent for a letter without a response")
+        self.refuse_unpaired_response_times(frame, "letter")
         return frame
 
-
-def _refuse(frame: pd.DataFrame, bad: np.ndarray, field: str, problem: str) -> None:
-    if bad.any():
-        raise AssessmentInputError("nback", problem, event_id=frame["event_id"].iloc[np.flatnonzero(bad)[0]],
-                                   field=field)
 
 
 def _block_plan() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from assessment.dif import mantel_haenszel
 from assessment.norms import scale_reliability
-from assessment.skillsprint import (REALISTIC_PLAY, Engine, PlayStyle, SimulatedPlay, draw_population_levels,
+from assessment.skillsprint import (REALISTIC_PLAY, Engine, SimulatedPlay, draw_population_levels,
                                     play_skillsprint, score_skillsprint)
 
 DEFAULT_REPORT_PLAYERS = 5_000

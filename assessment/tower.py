@@ -55,7 +55,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from assessment.errors import AssessmentInputError
 from assessment.events import EventField, EventSchema
 from assessment.instrument import Instrument, Scale, long_format, trial_clock
 from assessment.quality import share_by_session
@@ -90,21 +89,16 @@ class TowerSchema(EventSchema):
         solved = frame["solved"].to_numpy(dtype=bool)
         first = frame["first_move_ms"].to_numpy(dtype=float)
         total = frame["total_ms"].to_numpy(dtype=float)
-        _refuse(frame, solved & (used < minimum), "moves_used",
+        self.refuse(frame, solved & (used < minimum), "moves_used",
                 "a solved problem needs at least its minimum number of moves")
-        _refuse(frame, used > move_limit(minimum), "moves_used", "more moves than the problem's limit")
+        self.refuse(frame, used > move_limit(minimum), "moves_used", "more moves than the problem's limit")
         has_first = ~np.isnan(first)
-        _refuse(frame, (used > 0) & ~has_first, "first_move_ms", "moves were made but the first has no time")
-        _refuse(frame, (used == 0) & has_first, "first_move_ms", "a first-move time was sent for a problem without moves")
+        self.refuse(frame, (used > 0) & ~has_first, "first_move_ms", "moves were made but the first has no time")
+        self.refuse(frame, (used == 0) & has_first, "first_move_ms", "a first-move time was sent for a problem without moves")
         with np.errstate(invalid="ignore"):
-            _refuse(frame, has_first & (first > total), "first_move_ms", "the first move comes after the problem ended")
+            self.refuse(frame, has_first & (first > total), "first_move_ms", "the first move comes after the problem ended")
         return frame
 
-
-def _refuse(frame: pd.DataFrame, bad: np.ndarray, field: str, problem: str) -> None:
-    if bad.any():
-        raise AssessmentInputError("tower", problem, event_id=frame["event_id"].iloc[np.flatnonzero(bad)[0]],
-                                   field=field)
 
 
 class TowerOfLondon(Instrument):

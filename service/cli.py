@@ -128,6 +128,8 @@ def demo(
     trainings: int = typer.Option(40, min=1, help="Number of training offers drawn from the catalogue."),
     seed: int = typer.Option(0, help="Seed: the same seed gives the same market and results."),
     geography: str = typer.Option("region", help="'region' (South-East Brabant) or 'national'."),
+    passports: str = typer.Option("skillsprint", help="'skillsprint' (every seeker plays a simulated Skillsprint) "
+                                  "or 'noise' (true level plus stated error: much faster for large markets)."),
     top_k: int = typer.Option(100, min=1, help="Candidates kept per seeker."),
     per_opening: int = typer.Option(20, min=0, help="Candidates kept per vacancy opening."),
     out: Path = typer.Option(DEFAULT_OUT, help="Output folder (replaced as a whole)."),
@@ -140,7 +142,7 @@ def demo(
 
     try:
         config = MarketConfig(n_seekers=seekers, n_vacancies=vacancies, n_trainings=trainings, seed=seed,
-                              geography=geography)
+                              geography=geography, passports=passports)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     timer = StageTimer()
