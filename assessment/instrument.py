@@ -66,6 +66,15 @@ class Instrument(ABC):
     n_trials: ClassVar[int]
     min_trials: ClassVar[int]
 
+    def __init_subclass__(cls, **kwargs):
+        # Cronbach's alpha needs item-level scores (``item_matrix(events, scale_id)``,
+        # sessions × items); an instrument that declares such a scale without them is a
+        # programming error, caught when the class is defined rather than when norms are built.
+        super().__init_subclass__(**kwargs)
+        scales = getattr(cls, "scales", ())
+        if any(s.reliability == "alpha" for s in scales) and not callable(getattr(cls, "item_matrix", None)):
+            raise TypeError(f"{cls.__name__} has alpha-reliability scales but no item_matrix(events, scale_id)")
+
     @property
     def scale_ids(self) -> list[str]:
         return [s.id for s in self.scales]
@@ -98,10 +107,6 @@ class Instrument(ABC):
     def completion(self, events: pd.DataFrame, sessions: pd.Index) -> pd.Series:
         played = events.groupby("session_id").size().reindex(sessions).fillna(0)
         return (played / self.n_trials).clip(upper=1.0)
-
-    def item_matrix(self, events: pd.DataFrame, scale_id: str) -> pd.DataFrame:
-        """Sessions × items, for scales whose reliability is Cronbach's alpha."""
-        raise NotImplementedError(f"{self.id} has no item-level scores for {scale_id}")
 
     # ------------------------------------------------------------------ shared steps
 

@@ -53,6 +53,10 @@ class AssessmentReport:
                 "flags": records(self.flags), "dif": records(self.dif)}
 
 
+def _instrument(engine: Engine, instrument_id: str):
+    return next(i for i in engine.battery if i.id == instrument_id)
+
+
 def _skill_metrics(levels: np.ndarray, result, prefix: str) -> pd.DataFrame:
     rows = {}
     for k in range(levels.shape[1]):
@@ -86,7 +90,7 @@ def _scale_table(engine: Engine, simulated: SimulatedPlay, theta: np.ndarray) ->
 def _cat_table(engine: Engine, theta: np.ndarray, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Adaptive against full scenario test on the same simulees; also returns the full-bank
     item matrix for the DIF study (a field trial gives everyone every item)."""
-    sjt = next(i for i in engine.battery if i.id == "sjt")
+    sjt = _instrument(engine, "sjt")
     columns = [engine.model.scale_index(s) for s in sjt.scale_ids]
     out = {}
     for mode, adaptive in (("adaptive", True), ("full", False)):
@@ -116,17 +120,15 @@ def _flag_table(engine: Engine, simulated: SimulatedPlay, result) -> pd.DataFram
     # Unfinished play is flagged too, but it is not a sign of careless play.
     doubtful = flags[flags["flag"].isin(CARELESS_SIGNS)]
     rows = []
-    careless_ids = np.flatnonzero(simulated.careless)
-    attentive_ids = np.flatnonzero(~simulated.careless)
+    sessions = simulated.played.index.to_numpy()
     for inst in engine.battery:
-        caught = set(doubtful.loc[doubtful["instrument"] == inst.id, "session_id"])
+        caught = np.isin(sessions, doubtful.loc[doubtful["instrument"] == inst.id, "session_id"].to_numpy())
         played = simulated.played[inst.id].to_numpy() > 0
-        careless_played = careless_ids[played[careless_ids]]
-        attentive_played = attentive_ids[played[attentive_ids]]
+        careless, attentive = played & simulated.careless, played & ~simulated.careless
         rows.append({"instrument": inst.id,
-                     "careless_caught": np.mean([s in caught for s in careless_played]) if len(careless_played) else np.nan,
-                     "attentive_flagged": np.mean([s in caught for s in attentive_played]) if len(attentive_played) else np.nan,
-                     "careless_sessions": len(careless_played)})
+                     "careless_caught": caught[careless].mean() if careless.any() else np.nan,
+                     "attentive_flagged": caught[attentive].mean() if attentive.any() else np.nan,
+                     "careless_sessions": int(careless.sum())})
     by_effect = flags.groupby(["instrument", "flag"]).size().unstack(fill_value=0)
     return pd.DataFrame(rows).set_index("instrument").join(by_effect.add_prefix("n_"))
 
@@ -150,9 +152,9 @@ def build_report(engine: Engine | None = None, *, n: int = DEFAULT_REPORT_PLAYER
     scales = _scale_table(engine, attentive, theta)
     cat, sjt_items = _cat_table(engine, theta, seed)
 
-    questionnaire = next(i for i in engine.battery if i.id == "questionnaire")
+    questionnaire = _instrument(engine, "questionnaire")
     prepared, _ = questionnaire.prepare(attentive.events["questionnaire"])
-    item_blocks, scale_of = [sjt_items], dict(engine.battery[[i.id for i in engine.battery].index("sjt")].item_scale())
+    item_blocks, scale_of = [sjt_items], dict(_instrument(engine, "sjt").item_scale())
     for scale in questionnaire.scale_ids:
         block = questionnaire.item_matrix(prepared, scale)
         item_blocks.append(block)

@@ -97,11 +97,12 @@ class SkillsprintSession:
 
     def progress(self) -> dict[str, dict]:
         out = {}
+        frames = self.frames()
         for name, _, _ in BATTERY:
             inst = instrument(name)
             played = len({e["trial"] for e in self.events.get(name, {}).values()})
-            if name in self.events and self.events[name]:
-                prepared, _ = inst.prepare(self.frames()[name])
+            if name in frames:
+                prepared, _ = inst.prepare(frames[name])
                 share = float(inst.completion(prepared, pd.Index([self.session_id])).iloc[0])
             else:
                 share = 0.0

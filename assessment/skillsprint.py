@@ -191,15 +191,13 @@ class PlayStyle:
     dropout_rate: float = 0.0   # share of sessions that stop part-way through an instrument
     skip_rate: float = 0.0      # share of (session, instrument) pairs never played
 
-    ATTENTIVE: "PlayStyle" = None  # type: ignore[assignment]
 
-
-PlayStyle.ATTENTIVE = PlayStyle()
+ATTENTIVE_PLAY = PlayStyle()
 REALISTIC_PLAY = PlayStyle(careless_rate=0.03, dropout_rate=0.05, skip_rate=0.03)
 
 
 def simulate_skillsprint(true_levels: np.ndarray, rng: np.random.Generator, *, engine: Engine | None = None,
-                         play: PlayStyle = PlayStyle.ATTENTIVE, session_ids=None,
+                         play: PlayStyle = ATTENTIVE_PLAY, session_ids=None,
                          battery: tuple[Instrument, ...] | None = None) -> dict[str, pd.DataFrame]:
     """Event tables of a Skillsprint played by people with the given true soft-skill levels.
 
@@ -219,7 +217,7 @@ class SimulatedPlay:
 
 
 def play_skillsprint(theta: np.ndarray, rng: np.random.Generator, *, engine: Engine,
-                     play: PlayStyle = PlayStyle.ATTENTIVE, session_ids=None,
+                     play: PlayStyle = ATTENTIVE_PLAY, session_ids=None,
                      battery: tuple[Instrument, ...] | None = None, **instrument_options) -> SimulatedPlay:
     """Play the battery from scale traits θ (sessions × the model's scales).
 

@@ -100,7 +100,6 @@ class TowerSchema(EventSchema):
         return frame
 
 
-
 class TowerOfLondon(Instrument):
     id = "tower"
     version = "1.0"

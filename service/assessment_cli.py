@@ -97,14 +97,15 @@ def simulate_play(n: int = typer.Option(1_000, min=1, help="Number of simulated 
                       True, help="Include careless, unfinished and skipped play."),
                   out: Path = typer.Option(Path("skillsprint-events"), help="Folder for one event file per instrument.")):
     """Simulate Skillsprints of people drawn from the population; writes events and their true levels."""
-    from assessment.skillsprint import REALISTIC_PLAY, Engine, PlayStyle, draw_population_levels, simulate_skillsprint
+    from assessment.skillsprint import (ATTENTIVE_PLAY, REALISTIC_PLAY, Engine, draw_population_levels,
+                                        simulate_skillsprint)
     from service.cli import write_outputs_atomically
 
     engine = Engine.default()
     rng = np.random.default_rng(seed)
     levels = draw_population_levels(engine.taxonomy, engine.model, n, rng)
     ids = np.char.add("P", np.char.zfill(np.arange(n).astype(str), 6)).astype(object)
-    events = simulate_skillsprint(levels, rng, engine=engine, play=REALISTIC_PLAY if realistic else PlayStyle(),
+    events = simulate_skillsprint(levels, rng, engine=engine, play=REALISTIC_PLAY if realistic else ATTENTIVE_PLAY,
                                   session_ids=ids)
     truth = pd.DataFrame(levels, columns=list(engine.taxonomy.skill_ids)).assign(session_id=ids)
     files = {f"{name}.csv": frame for name, frame in events.items()}

@@ -55,3 +55,11 @@ def test_dif_screen_separates_impact_from_bias():
     result = mantel_haenszel(biased, {c: "s" for c in biased.columns}, focal).set_index("item_id")
     assert result.loc["i3", "category"] == "C" and result.loc["i3", "ets_delta"] < 0
     assert (result.drop(index="i3")["category"] != "C").all()
+
+
+def test_an_alpha_scale_without_item_scores_is_refused_when_the_class_is_defined():
+    from assessment.instrument import Instrument, Scale
+
+    with pytest.raises(TypeError, match="no item_matrix"):
+        class Incomplete(Instrument):  # noqa: F841 - defining it is the test
+            scales = (Scale("x.y", "x", "x", "x", "alpha"),)
