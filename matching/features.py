@@ -10,7 +10,15 @@ with standard error ``se`` and the vacancy asks level ``r``. Treating the true l
   because being far above a requirement adds little.
 
 Each is averaged with the vacancy's importance weights, overall and per skill cluster.
-The same feature schema feeds the rule-based scorer now and learned models later.
+
+Beyond what the vacancy asks, two features compare the seeker with the vacancy's occupation
+profile (public ESCO data): the essential skills of the occupation the seeker lacks, whether
+or not the employer listed them, and education against the occupation's usual level. Last
+come the passport's own soft-skill levels, because some skills may matter in every job
+whether or not a vacancy asks for them; the rule-based scorer ignores these columns, the
+learned model finds out from outcomes whether they matter.
+
+The same feature schema feeds the rule-based scorer and the learned model.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from passport.geography import haversine_km, road_km
 from passport.population import SeekerArrays, VacancyArrays
 from passport.taxonomy import Taxonomy
 
-FEATURE_SCHEMA_VERSION = "pair-features/1"
+FEATURE_SCHEMA_VERSION = "pair-features/2"
 REQUIREMENT_TOLERANCE = 0.25
 # A plain Python float: a NumPy float64 scalar here would upcast every float32 array.
 _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
@@ -42,9 +50,17 @@ CORE_FEATURES = (
 )
 
 
+OCCUPATION_FEATURES = (
+    "occupation_essential_missing",  # essential skills of the vacancy's occupation the seeker lacks
+    "occupation_eqf_gap",            # seeker EQF minus the occupation's usual EQF
+)
+
+
 def feature_names(taxonomy: Taxonomy) -> tuple[str, ...]:
-    """Full feature schema: core features, then ``p_meet_<cluster>`` per soft-skill cluster."""
-    return CORE_FEATURES + tuple(f"p_meet_{c}" for c in taxonomy.clusters)
+    """Full feature schema: core features, ``p_meet_<cluster>`` per soft-skill cluster, the
+    occupation features, then ``level_<skill>`` per soft skill in taxonomy order."""
+    return (CORE_FEATURES + tuple(f"p_meet_{c}" for c in taxonomy.clusters) + OCCUPATION_FEATURES
+            + tuple(f"level_{skill}" for skill in taxonomy.skill_ids))
 
 
 def _normal_pdf(z):
@@ -148,13 +164,28 @@ def _fill_features(out, seekers, vacancies, s, v, taxonomy, distance_km) -> None
     out[:, 10] = seekers.sector_pref[s, vacancies.sector[v]]
 
     cluster = taxonomy.skill_cluster_index
-    for c in range(len(taxonomy.clusters)):
+    n_clusters = len(taxonomy.clusters)
+    for c in range(n_clusters):
         in_cluster = cluster == c
         w = weight[:, in_cluster]
         w_sum = w.sum(axis=1)
         # A vacancy that gives a cluster no weight is indifferent to it: count it as met.
         out[:, len(CORE_FEATURES) + c] = np.where(
             w_sum > 0, (w * p_meet[:, in_cluster]).sum(axis=1) / np.maximum(w_sum, 1e-9), 1.0)
+
+    at = len(CORE_FEATURES) + n_clusters
+    occupation = vacancies.occupation[v]
+    out[:, at] = (_occupation_essential(taxonomy)[occupation] & ~has).sum(axis=1)
+    out[:, at + 1] = seekers.eqf[s].astype(np.float32) - _occupation_eqf(taxonomy)[occupation]
+    out[:, at + 2:] = seekers.levels[s]
+
+
+def _occupation_essential(taxonomy: Taxonomy) -> np.ndarray:
+    return np.asarray(taxonomy.occupation_essential, dtype=bool)
+
+
+def _occupation_eqf(taxonomy: Taxonomy) -> np.ndarray:
+    return taxonomy.occupations["eqf_level"].to_numpy(dtype=np.float32)
 
 
 def pair_features_frame(seekers, vacancies, seeker_index, vacancy_index, taxonomy) -> pd.DataFrame:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from matching.features import CORE_FEATURES, feature_names, pair_features, pair_features_frame, skill_fit_terms
+from matching.features import CORE_FEATURES, OCCUPATION_FEATURES, feature_names, pair_features, pair_features_frame, skill_fit_terms
 
 
 @pytest.mark.parametrize("level,se,required", [(3.0, 0.4, 3.5), (2.0, 1.0, 4.0), (4.5, 0.3, 3.0)])
@@ -24,10 +24,27 @@ def test_a_more_certain_passport_meets_a_requirement_it_clears_more_surely():
     assert sure > unsure
 
 
-def test_feature_schema_is_core_features_then_one_per_cluster(taxonomy):
+def test_feature_schema_is_core_then_clusters_then_occupation_then_levels(taxonomy):
     names = feature_names(taxonomy)
     assert names[: len(CORE_FEATURES)] == CORE_FEATURES
-    assert names[len(CORE_FEATURES):] == tuple(f"p_meet_{c}" for c in taxonomy.clusters)
+    clusters = tuple(f"p_meet_{c}" for c in taxonomy.clusters)
+    at = len(CORE_FEATURES) + len(clusters)
+    assert names[len(CORE_FEATURES):at] == clusters
+    assert names[at:at + len(OCCUPATION_FEATURES)] == OCCUPATION_FEATURES
+    assert names[at + len(OCCUPATION_FEATURES):] == tuple(f"level_{k}" for k in taxonomy.skill_ids)
+
+
+def test_occupation_features_compare_the_seeker_with_the_occupation_profile(small_market, taxonomy):
+    s, v = np.arange(40), np.arange(40) % small_market.vacancies.n
+    frame = pair_features_frame(small_market.seekers, small_market.vacancies, s, v, taxonomy)
+    occupation = small_market.vacancies.occupation[v]
+    essential = np.asarray(taxonomy.occupation_essential)[occupation]
+    lacking = (essential & ~small_market.seekers.hard[s]).sum(axis=1)
+    assert np.array_equal(frame["occupation_essential_missing"].to_numpy(), lacking)
+    usual = taxonomy.occupations["eqf_level"].to_numpy()[occupation]
+    assert np.array_equal(frame["occupation_eqf_gap"].to_numpy(), small_market.seekers.eqf[s] - usual)
+    first_level = f"level_{taxonomy.skill_ids[0]}"
+    assert np.allclose(frame[first_level].to_numpy(), small_market.seekers.levels[s, 0])
 
 
 def test_pair_features_are_finite_and_in_range(small_market, taxonomy):
