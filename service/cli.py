@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from service.assessment_cli import assessment_app
+from service.model_cli import evaluate_command, model_app
 from service.passport_cli import passport_app
 
 app = typer.Typer(help="skillpass: skills-passport matching engine.", no_args_is_help=True, add_completion=False)
@@ -24,6 +25,8 @@ data_app = typer.Typer(help="Reference data: check and rebuild.", no_args_is_hel
 app.add_typer(data_app, name="data")
 app.add_typer(passport_app, name="passport")
 app.add_typer(assessment_app, name="assessment")
+app.add_typer(model_app, name="model")
+app.command("evaluate")(evaluate_command)
 console = Console()
 
 DEFAULT_OUT = Path("skillpass-output/demo")
@@ -121,6 +124,20 @@ def timing_table(timer) -> Table:
     return table
 
 
+def _load_scorer(model_path: Path | None, taxonomy=None):
+    """The trained model at *model_path* after its card checks, or None for the rule-based default."""
+    if model_path is None:
+        return None
+    from matching.model_store import ModelCompatibilityError, load_model
+    from passport.taxonomy import load_taxonomy
+
+    try:
+        return load_model(model_path, taxonomy or load_taxonomy())
+    except (ModelCompatibilityError, FileNotFoundError) as exc:
+        console.print(f"[red]error[/red]: {exc}")
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def demo(
     seekers: int = typer.Option(6_000, min=1, help="Number of job seekers."),
@@ -134,6 +151,7 @@ def demo(
     per_opening: int = typer.Option(20, min=0, help="Candidates kept per vacancy opening."),
     out: Path = typer.Option(DEFAULT_OUT, help="Output folder (replaced as a whole)."),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="Skip the random and diploma matchers."),
+    model: Path = typer.Option(None, help="A trained placement model (skillpass model train); rule-based if absent."),
 ):
     """Generate a synthetic market, match it optimally, compare with baselines, write CSVs."""
     from matching.pipeline import run_batch
@@ -146,15 +164,18 @@ def demo(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     timer = StageTimer()
+    scorer = _load_scorer(model)
     with console.status("generating the market and passports"):
         market = generate_market(config, timer=timer)
     with console.status("knock-outs, scoring and optimal assignment"):
-        batch = run_batch(market, top_k=top_k, per_opening=per_opening, baselines=not no_baselines, timer=timer)
+        batch = run_batch(market, scorer=scorer, top_k=top_k, per_opening=per_opening, baselines=not no_baselines,
+                          timer=timer)
     with timer.stage("write outputs"):
         frames = demo_frames(market, batch)
         summary = {
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "config": config.__dict__ | {"top_k": top_k, "per_opening": per_opening},
+            "scorer": str(model) if model else "rule-based",
             "market": {"seekers": market.seekers.n, "vacancies": market.vacancies.n,
                        "openings": int(market.vacancies.openings.sum()), "training_offers": market.trainings.n},
             "matchers": {name: run.summary | {"candidate_pairs": run.graph.n_pairs, "certificate": run.result.certificate}
@@ -228,6 +249,7 @@ def match(
     workers: int = typer.Option(1, min=1, help="Worker processes for independent parts of the graph."),
     fmt: str = typer.Option("csv", "--format", help="Output format: csv or parquet."),
     out: Path = typer.Option(Path("skillpass-output/match"), help="Output folder (replaced as a whole)."),
+    model: Path = typer.Option(None, help="A trained placement model (skillpass model train); rule-based if absent."),
 ):
     """Batch-match a caseload to vacancies, directly or through training pathways, under a policy."""
     from matching.batch import programme_summary, run_programme
@@ -244,14 +266,15 @@ def match(
             with timer.stage("read inputs"):
                 (seekers, vacancies, trainings, taxonomy, groups), market = _load_inputs(
                     seekers_file, vacancies_file, trainings_file, n_seekers, n_vacancies, n_trainings, seed, geography)
-            run = run_programme(seekers, vacancies, trainings, taxonomy, policy=policy, groups=groups,
+            scorer = _load_scorer(model, taxonomy)
+            run = run_programme(seekers, vacancies, trainings, taxonomy, policy=policy, groups=groups, scorer=scorer,
                                 workers=workers, timer=timer, progress=lambda stage: status.update(stage))
             direct_run = None
             if compare_direct and policy.allow_pathways:
                 status.update("the same batch without pathways")
                 direct_policy = MatchingPolicy(**{**policy.to_dict(), "allow_pathways": False})
                 direct_run = run_programme(seekers, vacancies, trainings, taxonomy, policy=direct_policy,
-                                           groups=groups, workers=workers)
+                                           groups=groups, scorer=scorer, workers=workers)
     except (TableError, PolicyError, InfeasiblePolicyError) as exc:
         console.print(f"[red]error[/red]: {exc}")
         raise typer.Exit(2) from exc
@@ -261,7 +284,8 @@ def match(
                    "inputs": {"seekers": str(seekers_file), "vacancies": str(vacancies_file),
                               "trainings": str(trainings_file)} if market is None else
                    {"synthetic": market.config.__dict__},
-                   "policy": policy.to_dict(), "result": programme_summary(run, truth)}
+                   "policy": policy.to_dict(), "scorer": str(model) if model else "rule-based",
+                   "result": programme_summary(run, truth)}
         if direct_run is not None:
             summary["direct_only"] = programme_summary(direct_run, truth)
         summary["seconds_per_stage"] = timer.seconds
