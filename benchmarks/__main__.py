@@ -19,6 +19,7 @@ from benchmarks.bench_assignment import AssignmentVsScipy
 from benchmarks.bench_passport import PassportCredential
 from benchmarks.bench_pipeline import Pipeline
 from benchmarks.bench_programme import Programme
+from benchmarks.bench_scoring import Scoring
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -39,7 +40,7 @@ def main() -> None:
     record = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "fast": fast,
               "machine": machine(), "results": {}}
     only = set(sys.argv[1:])
-    for bench in (AssignmentVsScipy(), Pipeline(), Programme(), PassportCredential(), Skillsprint()):
+    for bench in (AssignmentVsScipy(), Pipeline(), Programme(), PassportCredential(), Skillsprint(), Scoring()):
         if only and type(bench).__name__ not in only:
             continue
         name = type(bench).__name__

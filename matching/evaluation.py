@@ -48,6 +48,7 @@ DEFAULT_K = 10
 DEFAULT_CONGESTION_STRENGTH = 0.2
 LEARNED = "learned"
 CONGESTION_CONTROLLED = "learned + congestion control"
+OUTCOME_STREAM, RANDOM_SCORER_STREAM = 1, 2
 PROBABILITY_SCORERS = ("rule_based", LEARNED, CONGESTION_CONTROLLED)
 
 
@@ -78,7 +79,8 @@ def held_out_pairs(market, *, seed: int = 0, memory_budget_mb: float = 256.0) ->
     s, v, d = (np.concatenate([f[i] for f in found]) for i in range(3))
     features = pair_features(seekers, vacancies, s, v, market.taxonomy, distance_km=d)
     truth = market.truth.probability(seekers, vacancies, s, v)
-    lasted = (np.random.default_rng(seed).random(len(s)) < truth).astype(np.int8)
+    # Its own stream: the random baseline draws from another one, never from these uniforms.
+    lasted = (np.random.default_rng([seed, OUTCOME_STREAM]).random(len(s)) < truth).astype(np.int8)
     return HeldOutPairs(market=market, seeker=s, vacancy=v.astype(np.int32), distance_km=d, features=features,
                         true_probability=truth, lasted=lasted)
 
@@ -94,7 +96,7 @@ def cosine_similarity_scores(pairs: HeldOutPairs) -> np.ndarray:
 def baseline_scores(pairs: HeldOutPairs, rule_based: RuleBasedScorer, *, seed: int = 0) -> dict[str, np.ndarray]:
     market = pairs.market
     return {
-        "random": np.random.default_rng(seed).random(pairs.n),
+        "random": np.random.default_rng([seed, RANDOM_SCORER_STREAM]).random(pairs.n),
         "diploma_hard_skills": DiplomaScorer()(market.seekers, market.vacancies, pairs.seeker, pairs.vacancy,
                                                pairs.distance_km),
         "cosine_similarity": cosine_similarity_scores(pairs),

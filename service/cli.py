@@ -68,9 +68,15 @@ def _occupation_of(market, vacancy_index) -> np.ndarray:
     return occupation_ids[market.vacancies.occupation[vacancy_index]]
 
 
-def demo_frames(market, batch) -> dict[str, pd.DataFrame]:
+def demo_frames(market, batch, scorer=None, language: str = "en",
+                congestion_strength: float | None = None) -> dict[str, pd.DataFrame]:
+    """The demo's output tables. With the fitted *scorer*, each seeker's list is congestion
+    aware and carries plain-language reasons in *language*."""
+    from matching.congestion import rerank
+    from matching.evaluation import DEFAULT_CONGESTION_STRENGTH
     from matching.explanations import explain_seekers, explain_vacancies
     from matching.ranking import ranked_pairs
+    from matching.reasons import explain_pairs
 
     main = batch.main
     result, graph = main.result, main.graph
@@ -83,13 +89,29 @@ def demo_frames(market, batch) -> dict[str, pd.DataFrame]:
         "distance_km": distance.loc[chosen_keys].to_numpy().round(1),
     })
     frames = {"assignment.csv": assignment}
+    strength = DEFAULT_CONGESTION_STRENGTH if congestion_strength is None else congestion_strength
     for by, name in (("seeker", "rankings_per_seeker.csv"), ("vacancy", "rankings_per_vacancy.csv")):
-        ranked = ranked_pairs(graph, by=by, k=10)
-        frames[name] = pd.DataFrame({
+        if by == "seeker":
+            # Seekers' lists spread attention over openings (DESIGN: congestion-aware rankings).
+            ranked = rerank(graph.seeker, graph.vacancy, graph.score, market.vacancies.openings.astype(np.int64),
+                            k=10, strength=strength, n_seekers=graph.n_seekers)
+        else:
+            ranked = ranked_pairs(graph, by=by, k=10)
+        keys = ranked["seeker"].to_numpy().astype(np.int64) * graph.n_vacancies + ranked["vacancy"].to_numpy()
+        frame = pd.DataFrame({
             "seeker_id": seeker_ids[ranked["seeker"]], "vacancy_id": vacancy_ids[ranked["vacancy"]],
             "occupation_id": _occupation_of(market, ranked["vacancy"].to_numpy()), "rank": ranked["rank"],
-            "score": ranked["score"].round(4), "distance_km": ranked["distance_km"].round(1),
-        }).sort_values([f"{by}_id", "rank"], ignore_index=True)
+            "score": ranked["score"].round(4), "distance_km": distance.loc[keys].to_numpy().round(1),
+        })
+        if by == "seeker" and scorer is not None:
+            reasons = explain_pairs(market.seekers, market.vacancies, market.trainings, market.taxonomy,
+                                    ranked["seeker"].to_numpy(), ranked["vacancy"].to_numpy(), scorer,
+                                    competitors=(graph.seeker, graph.vacancy, graph.score), language=language)
+            frame = pd.concat([frame, reasons[["strengths", "gaps", "training_id", "training_text", "rank_now",
+                                               "rank_after_training", "candidates"]]
+                               .rename(columns={"rank_now": "place_among_candidates",
+                                                "rank_after_training": "place_after_training"})], axis=1)
+        frames[name] = frame.sort_values([f"{by}_id", "rank"], ignore_index=True)
     frames["seekers_explained.csv"] = explain_seekers(result, graph, seeker_ids, vacancy_ids)
     frames["vacancies_explained.csv"] = explain_vacancies(result, graph, vacancy_ids)
     return frames
@@ -152,6 +174,7 @@ def demo(
     out: Path = typer.Option(DEFAULT_OUT, help="Output folder (replaced as a whole)."),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="Skip the random and diploma matchers."),
     model: Path = typer.Option(None, help="A trained placement model (skillpass model train); rule-based if absent."),
+    language: str = typer.Option("en", help="Language of the reasons in the seekers' lists: en or nl."),
 ):
     """Generate a synthetic market, match it optimally, compare with baselines, write CSVs."""
     from matching.pipeline import run_batch
@@ -163,15 +186,20 @@ def demo(
                               geography=geography, passports=passports)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    if language not in ("en", "nl"):
+        raise typer.BadParameter(f"expected en or nl, got {language!r}", param_hint="--language")
+    from matching import RuleBasedScorer
+
     timer = StageTimer()
-    scorer = _load_scorer(model)
+    scorer = _load_scorer(model) or RuleBasedScorer()
     with console.status("generating the market and passports"):
         market = generate_market(config, timer=timer)
     with console.status("knock-outs, scoring and optimal assignment"):
         batch = run_batch(market, scorer=scorer, top_k=top_k, per_opening=per_opening, baselines=not no_baselines,
                           timer=timer)
+    with timer.stage("reasons"):
+        frames = demo_frames(market, batch, scorer, language)
     with timer.stage("write outputs"):
-        frames = demo_frames(market, batch)
         summary = {
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "config": config.__dict__ | {"top_k": top_k, "per_opening": per_opening},

@@ -66,3 +66,14 @@ def test_a_missing_model_is_a_clear_error(tmp_path):
                                  "--model", str(tmp_path / "none.joblib"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "no such model file" in " ".join(result.output.split())
+
+
+def test_demo_lists_carry_reasons_in_the_chosen_language(tmp_path):
+    out = tmp_path / "demo-nl"
+    result = runner.invoke(app, ["demo", "--seekers", "300", "--vacancies", "80", "--passports", "noise",
+                                 "--no-baselines", "--language", "nl", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lists = pd.read_csv(out / "rankings_per_seeker.csv")
+    assert lists["strengths"].notna().all() and lists["gaps"].notna().all()
+    assert lists["gaps"].str.contains("Er is niets groots|baan|Je ", regex=True).any()
+    assert (lists.groupby("seeker_id")["rank"].max() <= 10).all()

@@ -30,6 +30,12 @@ def test_every_scorer_is_measured_on_the_same_pairs(evaluation):
     assert table.loc["learned", "roc_auc"] > table.loc["diploma_hard_skills", "roc_auc"]
 
 
+def test_the_random_baseline_is_independent_of_the_outcomes(evaluation):
+    # Scores drawn from the same uniforms as the outcomes once gave the random baseline an AUC of 0.17.
+    _, result = evaluation
+    assert abs(result.scorers.loc["random", "roc_auc"] - 0.5) < 0.03
+
+
 def test_only_probability_scorers_get_calibration_figures(evaluation):
     _, result = evaluation
     table = result.scorers
