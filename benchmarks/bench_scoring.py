@@ -26,10 +26,9 @@ import time
 import numpy as np
 
 from matching import RuleBasedScorer
-from matching import ranking_metrics as rm
 from matching.candidates import FeatureScorer, generate_candidates
 from matching.congestion import congestion_aware_scores
-from matching.evaluation import evaluate, held_out_pairs, targets
+from matching.evaluation import evaluate, held_out_pairs, ranking_quality, targets
 from matching.features import pair_features
 from matching.parallel import score_pairs
 from matching.synthetic.market import generate_market
@@ -79,9 +78,8 @@ class Scoring:
         for strength in CONGESTION_GRID:
             adjusted = congestion_aware_scores(pairs.seeker, pairs.vacancy, score, openings,
                                                n_seekers=pairs.market.seekers.n, strength=strength).adjusted
-            ndcg = float(np.nanmean(rm.ndcg_at_k(pairs.seeker, adjusted, pairs.true_probability,
-                                                 n_groups=pairs.market.seekers.n)))
-            summary = rm.congestion_summary(pairs.seeker, pairs.vacancy, adjusted, openings)
+            summary = ranking_quality(pairs, adjusted)
+            ndcg = float(summary["ndcg@10"])
             base_ndcg = base_ndcg or ndcg
             base_gini = base_gini or summary["exposure_gini"]
             curve.append({"strength": strength, "ndcg@10": round(ndcg, 4),

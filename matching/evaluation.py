@@ -117,7 +117,8 @@ class Evaluation:
         return self.fairness[self.fairness["scorer"] == scorer].drop(columns="scorer")
 
 
-def _ranking_row(pairs: HeldOutPairs, order_score: np.ndarray, k: int) -> dict:
+def ranking_quality(pairs: HeldOutPairs, order_score: np.ndarray, k: int = DEFAULT_K) -> dict:
+    """Seekers' lists ordered by *order_score*: NDCG@k, recall@k, MAP and congestion."""
     n_seekers = pairs.market.seekers.n
     ndcg = rm.ndcg_at_k(pairs.seeker, order_score, pairs.true_probability, k=k, n_groups=n_seekers)
     recall = rm.recall_at_k(pairs.seeker, order_score, pairs.lasted, k=k, n_groups=n_seekers)
@@ -167,13 +168,17 @@ def evaluate(pairs: HeldOutPairs, rule_based: RuleBasedScorer, learned_model, *,
                                          pairs.market.vacancies.openings.astype(np.int64),
                                          n_seekers=pairs.market.seekers.n, n_vacancies=pairs.market.vacancies.n,
                                          strength=congestion_strength)
-    rows, fairness = [], []
+    rows, fairness, tables = [], [], {}
     for name, score in {**scores, CONGESTION_CONTROLLED: None}.items():
         probability = learned if score is None else score
         order = congestion.adjusted if score is None else score
-        row = {"scorer": name, **_ranking_row(pairs, order, k),
+        row = {"scorer": name, **ranking_quality(pairs, order, k),
                **_probability_row(pairs, probability, order, k, name in PROBABILITY_SCORERS)}
-        table = _fairness_tables(pairs, probability, employer_k, n_boot, seed)
+        # Employers' lists follow the probability, which congestion control leaves alone:
+        # its audit is the learned model's, so the bootstrap runs once for both.
+        if id(probability) not in tables:
+            tables[id(probability)] = _fairness_tables(pairs, probability, employer_k, n_boot, seed)
+        table = tables[id(probability)]
         judged = table[~table["too_small"]]
         for measure in ("selection_rate", "exposure"):
             ratios = judged.loc[judged["measure"] == measure, "ratio"]
@@ -187,6 +192,12 @@ def evaluate(pairs: HeldOutPairs, rule_based: RuleBasedScorer, learned_model, *,
                 "n_boot": n_boot, "seed": seed}
     return Evaluation(scorers=pd.DataFrame(rows).set_index("scorer"), fairness=pd.concat(fairness, ignore_index=True),
                       reliability=reliability, settings=settings)
+
+
+def learned_model_metrics(pairs: HeldOutPairs, model, k: int = DEFAULT_K) -> dict:
+    """The learned model's own figures on held-out pairs (what its model card records)."""
+    probability = model.score_pairs(pairs.features)
+    return {**ranking_quality(pairs, probability, k), **_probability_row(pairs, probability, probability, k, True)}
 
 
 def targets(evaluation: Evaluation, k: int = DEFAULT_K) -> dict:

@@ -31,6 +31,7 @@ import pandas as pd
 from matching.baselines import DiplomaScorer
 from matching.candidates import N_REASONS, _feasible_pairs, block_size_for
 from matching.features import pair_features
+from matching.ranking_metrics import rank_within
 
 HISTORY_COLUMNS = ("year", "seeker", "vacancy", "distance_km", "propensity", "weight", "lasted")
 WEIGHT_CLIP_QUANTILE = 0.99
@@ -101,22 +102,23 @@ def generate_history(market, *, years: int = 3, placement_rate: float = 0.6, tem
         if len(s) == 0:
             continue
         logit = past_practice(seekers, vacancies, s, v, d).astype(np.float64) / temperature
-        share = _softmax_within(s - start, logit, stop - start)
+        local = s - start
+        share = _softmax_within(local, logit, stop - start)
+        # Against a uniform choice among the seeker's feasible vacancies.
+        inverse_propensity = 1.0 / (np.bincount(local, minlength=stop - start)[local] * share)
         # Gumbel-max draws one vacancy per seeker and year with exactly the softmax chances.
         noise = rng.gumbel(size=(years, len(s)))
         for year in range(years):
-            pick = _argmax_within(s - start, logit + noise[year], stop - start)
-            pick = pick[pick >= 0]
+            pick = np.flatnonzero(rank_within(local, logit + noise[year]) == 1)
             placed = pick[rng.random(len(pick)) < placement_rate]
-            n_feasible = np.bincount(s - start, minlength=stop - start)[s[placed] - start]
             parts.append(pd.DataFrame({
                 "year": np.full(len(placed), year, dtype=np.int16), "seeker": s[placed], "vacancy": v[placed],
                 "distance_km": d[placed], "propensity": placement_rate * share[placed],
-                "uniform_share": 1.0 / n_feasible}))
+                "weight": inverse_propensity[placed]}))
     records = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {c: [] for c in ("year", "seeker", "vacancy", "distance_km", "propensity", "uniform_share")})
+        {c: [] for c in ("year", "seeker", "vacancy", "distance_km", "propensity", "weight")})
     records = records.sort_values(["year", "seeker"], kind="stable", ignore_index=True)
-    weight = records["uniform_share"].to_numpy() * placement_rate / np.maximum(records["propensity"].to_numpy(), 1e-300)
+    weight = records["weight"].to_numpy()
     if len(weight):
         weight = np.minimum(weight, np.quantile(weight, WEIGHT_CLIP_QUANTILE))
         weight /= weight.mean()
@@ -131,13 +133,3 @@ def _softmax_within(group: np.ndarray, logit: np.ndarray, n_groups: int) -> np.n
     np.maximum.at(top, group, logit)
     e = np.exp(logit - top[group])
     return e / np.bincount(group, e, minlength=n_groups)[group]
-
-
-def _argmax_within(group: np.ndarray, value: np.ndarray, n_groups: int) -> np.ndarray:
-    """Position of each group's largest value (−1 for an empty group)."""
-    order = np.lexsort((-value, group))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = group[order][1:] != group[order][:-1]
-    best = np.full(n_groups, -1, dtype=np.int64)
-    best[group[order][first]] = order[first]
-    return best
