@@ -1,0 +1,153 @@
+"""A cheap stand-in for the scorer, to choose which pairs are worth scoring exactly.
+
+Scoring every reachable pair exactly costs tens of minutes at national scale. The pre-screen
+approximates the scorer's log-odds by a linear model over terms that are cheap because
+most of them depend on the vacancy only through its *type* (:mod:`matching.vacancy_types`):
+
+* soft-skill fit against the vacancy's occupation, using the occupation's average
+  requirements (probability of meeting them, expected shortfall and surplus) —
+  ``seekers × occupations``, not ``seekers × vacancies``;
+* nice-to-have coverage, language and education steps, sector preference, hours overlap —
+  ``seekers × types``;
+* how much harder the vacancy is than its occupation's average — one number per vacancy;
+* travel as a share of the seeker's own limit — the only true pair term.
+
+The weights are fitted by least squares to the real scorer's log-odds on a sample of
+feasible pairs, so the same pre-screen serves the rule-based scorer and a learned model.
+Its errors only decide which pairs get an exact score; the recall of the exact top-k is
+measured, not assumed (:func:`matching.pruned.candidate_recall`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.features import skill_fit_terms
+from matching.vacancy_types import VacancyTypes
+from passport.population import SeekerArrays, VacancyArrays
+
+TYPE_TERMS = ("fit_p_meet", "fit_shortfall", "fit_surplus", "nice_to_have_coverage", "language_steps",
+              "education_steps", "sector_match", "hours_overlap")
+VACANCY_TERM = "requirement_above_occupation"
+PAIR_TERM = "travel_ratio"
+TERMS = TYPE_TERMS + (VACANCY_TERM, PAIR_TERM)
+# Used only when the sample has too few feasible pairs to fit: the rule-based scorer's signs
+# and rough sizes, so the ordering stays sensible.
+FALLBACK_WEIGHTS = np.array([-2.0, 2.0, -2.5, 0.3, 0.5, 0.2, 0.1, 0.4, 0.0, -1.0, -1.0])
+MIN_FIT_PAIRS = 200
+
+
+@dataclass(frozen=True, eq=False)
+class OccupationProxies:
+    """Average requirement and importance of each occupation's vacancies, shape (n_occupations, K)."""
+
+    required: np.ndarray
+    importance: np.ndarray
+    weight_sum: np.ndarray
+
+    @classmethod
+    def from_vacancies(cls, vacancies: VacancyArrays) -> "OccupationProxies":
+        n_occupations = int(vacancies.occupation.max()) + 1 if vacancies.n else 1
+        per_occupation = np.bincount(vacancies.occupation, minlength=n_occupations).astype(np.float64)
+        required = _sum_rows_by(vacancies.occupation, vacancies.required, n_occupations)
+        importance = _sum_rows_by(vacancies.occupation, vacancies.importance, n_occupations)
+        denominator = np.maximum(per_occupation, 1.0)[:, None]
+        required, importance = required / denominator, importance / denominator
+        # Occupations without vacancies are never looked up; give them a harmless profile.
+        importance[per_occupation == 0] = 1.0
+        return cls(required=required.astype(np.float32), importance=importance.astype(np.float32),
+                   weight_sum=importance.sum(axis=1).astype(np.float32))
+
+    def requirement_above(self, vacancies: VacancyArrays) -> np.ndarray:
+        """Importance-weighted mean of (vacancy requirement − occupation average), per vacancy."""
+        weight = vacancies.importance
+        excess = (weight * (vacancies.required - self.required[vacancies.occupation])).sum(axis=1)
+        return (excess / weight.sum(axis=1)).astype(np.float32)
+
+
+def _sum_rows_by(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    out = np.zeros((n_groups, values.shape[1]), dtype=np.float64)
+    np.add.at(out, group, values)
+    return out
+
+
+def type_terms(seekers: SeekerArrays, seeker_bits: np.ndarray, rows: np.ndarray, types: VacancyTypes,
+               proxies: OccupationProxies) -> np.ndarray:
+    """The :data:`TYPE_TERMS` for a block of seekers against every type: ``(n_block, n_types, 8)``."""
+    levels, se = seekers.levels[rows][:, None, :], seekers.se[rows][:, None, :]
+    p_meet, shortfall, surplus = skill_fit_terms(levels, se, proxies.required[None, :, :])
+    weight = proxies.importance[None, :, :] / proxies.weight_sum[None, :, None]
+    occupation_fit = [((weight * term).sum(axis=2))[:, types.occupation] for term in (p_meet, shortfall, surplus)]
+
+    held = np.zeros((len(rows), types.n), dtype=np.float32)
+    for word in range(types.nice_bits.shape[1]):
+        held += np.bitwise_count(types.nice_bits[None, :, word] & seeker_bits[rows, word][:, None])
+    n_nice = np.bitwise_count(types.nice_bits).sum(axis=1).astype(np.float32)
+    coverage = np.where(n_nice > 0, held / np.maximum(n_nice, 1.0), 1.0)
+
+    language = np.clip(seekers.dutch_cefr[rows, None].astype(np.float32) - types.min_dutch_cefr[None, :], 0.0, 2.0)
+    education = np.clip(seekers.eqf[rows, None].astype(np.float32) - types.min_eqf[None, :], -2.0, 2.0)
+    sector = seekers.sector_pref[rows][:, types.sector].astype(np.float32)
+    overlap = (np.minimum(seekers.hours_max[rows, None], types.hours_max[None, :])
+               - np.maximum(seekers.hours_min[rows, None], types.hours_min[None, :])).astype(np.float32)
+    span = np.maximum(types.hours_max - types.hours_min, 1).astype(np.float32)
+    hours = np.clip(overlap / span[None, :], 0.0, 1.0)
+    return np.stack(occupation_fit + [coverage, language, education, sector, hours], axis=2).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Prescreen:
+    """Fitted weights: intercept, then one per :data:`TERMS`; and how they were obtained."""
+
+    weights: np.ndarray
+    n_fit_pairs: int
+    r_squared: float
+
+    @property
+    def intercept(self) -> float:
+        return float(self.weights[0])
+
+    @property
+    def type_weights(self) -> np.ndarray:
+        return self.weights[1:1 + len(TYPE_TERMS)].astype(np.float32)
+
+    @property
+    def vacancy_weight(self) -> float:
+        return float(self.weights[1 + len(TYPE_TERMS)])
+
+    @property
+    def travel_weight(self) -> float:
+        return float(self.weights[-1])
+
+    def type_table(self, terms: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+        """Log-odds estimate per (seeker, type) without the travel term; −inf where ineligible."""
+        table = terms @ self.type_weights + np.float32(self.intercept)
+        return np.where(eligible, table, -np.inf).astype(np.float32)
+
+
+def fit_prescreen(terms: np.ndarray, score: np.ndarray) -> Prescreen:
+    """Least-squares weights for ``logit(score) ≈ w₀ + Σ wᵢ · termᵢ``.
+
+    Parameters
+    ----------
+    terms : ndarray of shape (n_pairs, len(TERMS))
+    score : ndarray of shape (n_pairs,), the scorer's probabilities for the same pairs
+    """
+    terms = np.asarray(terms, dtype=np.float64)
+    score = np.asarray(score, dtype=np.float64)
+    if terms.ndim != 2 or terms.shape[1] != len(TERMS):
+        raise ValueError(f"terms: expected shape (n_pairs, {len(TERMS)}), got {terms.shape}")
+    if score.shape != (len(terms),):
+        raise ValueError(f"score: expected shape ({len(terms)},), got {score.shape}")
+    if len(terms) < MIN_FIT_PAIRS:
+        return Prescreen(weights=FALLBACK_WEIGHTS.copy(), n_fit_pairs=len(terms), r_squared=float("nan"))
+    p = np.clip(score, 1e-6, 1.0 - 1e-6)
+    target = np.log(p / (1.0 - p))
+    design = np.column_stack([np.ones(len(terms)), terms])
+    weights, *_ = np.linalg.lstsq(design, target, rcond=None)
+    residual = target - design @ weights
+    total = ((target - target.mean()) ** 2).sum()
+    r_squared = 1.0 - (residual ** 2).sum() / total if total > 0 else 1.0
+    return Prescreen(weights=weights, n_fit_pairs=len(terms), r_squared=float(r_squared))

@@ -1,0 +1,435 @@
+"""Pruned candidate generation for a national market: reach, knock-outs by type, pre-screen, exact top-k.
+
+:func:`matching.candidates.generate_candidates` tests every seeker against every vacancy;
+for a million seekers and 200,000 vacancies that is 2·10¹¹ pairs. This generator touches
+only the pairs that can matter and scores exactly only the few that might make a list:
+
+1. **Reach.** Seekers are grouped in blocks of neighbours with similar travel limits; a
+   grid over the vacancies (:mod:`matching.spatial_reach`) hands each block only the
+   vacancies within its largest limit. The exact travel check then runs on those.
+2. **Knock-outs by type.** Hours, language, sector and must-have checks are decided per
+   vacancy *type* (:mod:`matching.vacancy_types`), so they cost ``block × types``, and the
+   per-reason counts every explanation quotes stay exact.
+3. **Pre-screen.** A linear stand-in for the scorer, fitted to it on a sample
+   (:mod:`matching.prescreen`), ranks the feasible pairs of each block; each seeker's best
+   ``prescreen_k`` go on.
+4. **Exact scores.** The survivors are scored by the real scorer and each seeker keeps
+   the ``top_k`` best. Separately, each vacancy keeps its ``per_opening × openings`` best
+   candidates by pre-screen over the whole run, so that openings nobody ranks highly are
+   not starved; those are scored exactly as well.
+
+Memory is bounded by the block (``block_seekers × reachable vacancies``) plus the output.
+:func:`candidate_recall` measures on a sample how many of the exact top-k pairs survive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from matching.candidates import N_REASONS, CandidateGraph, PairScoreFn, _group_then_best_key, _top_k_within, generate_candidates
+from matching.parallel import THREADS, _executor
+from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescreen, type_terms
+from matching.spatial_reach import GridProjection, VacancyGrid
+from matching.timing import StageTimer
+from matching.vacancy_types import block_eligibility, block_knockout_counts, pack_bits, vacancy_types
+from passport.geography import (EARTH_RADIUS_KM, ROAD_DETOUR, chord_squared, chord_squared_for_km,
+                                km_from_chord_squared, road_km, unit_vectors)
+from passport.population import SeekerArrays, VacancyArrays
+
+# Straight-line reach bands (km): a block mixes only seekers of one band, so a few
+# long-distance travellers do not widen the reach of everyone near them.
+REACH_BANDS_KM = np.array([5.0, 6.5, 8.0, 9.5, 11.0, 12.5, 14.0, 16.0, 18.5, 21.0, 24.0, 28.0, 33.0, 40.0, 50.0])
+FIT_PAIRS = 40_000
+HILBERT_CELL_KM = 0.5
+HILBERT_ORDER = 16  # 2¹⁶ cells of 0.5 km: 32,000 km across, any country fits
+Progress = Callable[[int, int], None]
+
+
+@dataclass(eq=False)
+class PrunedCandidates:
+    """The candidate graph and what the pruning did to get it."""
+
+    graph: CandidateGraph
+    prescreen: Prescreen
+    n_types: int
+    n_blocks: int
+    reachable_pairs: int
+    stats: dict = field(default_factory=dict)
+
+
+def hilbert_index(x: np.ndarray, y: np.ndarray, order: int = HILBERT_ORDER) -> np.ndarray:
+    """Position of integer cells (x, y) along a Hilbert curve over a 2^order square grid.
+
+    Neighbouring positions are neighbouring cells (unlike a Z-order curve, which jumps), so
+    runs of consecutive positions are compact areas.
+    """
+    size = 1 << order
+    x = np.clip(np.asarray(x, dtype=np.int64), 0, size - 1)
+    y = np.clip(np.asarray(y, dtype=np.int64), 0, size - 1)
+    index = np.zeros(len(x), dtype=np.int64)
+    s = size >> 1
+    while s > 0:  # one pass per bit level, vectorised over all points
+        rx = (x & s) > 0
+        ry = (y & s) > 0
+        index += s * s * ((3 * rx) ^ ry)
+        # Rotate the quadrant so the curve stays continuous.
+        flip = ~ry & rx
+        x = np.where(flip, s - 1 - x, x)
+        y = np.where(flip, s - 1 - y, y)
+        swap = ~ry
+        x, y = np.where(swap, y, x), np.where(swap, x, y)
+        s >>= 1
+    return index
+
+
+class _Context:
+    """Everything the blocks share, computed once."""
+
+    def __init__(self, seekers: SeekerArrays, vacancies: VacancyArrays, cell_km: float, max_travel_km):
+        self.seekers, self.vacancies = seekers, vacancies
+        self.types = vacancy_types(vacancies)
+        self.proxies = OccupationProxies.from_vacancies(vacancies)
+        self.requirement_above = self.proxies.requirement_above(vacancies)
+        self.seeker_bits = pack_bits(seekers.hard)
+        projection = GridProjection.covering((seekers.lat, seekers.lon), (vacancies.lat, vacancies.lon))
+        self.grid = VacancyGrid(projection, vacancies.lat, vacancies.lon, cell_km)
+        self.seeker_x, self.seeker_y = projection.xy(seekers.lat, seekers.lon)
+        self.seeker_units = unit_vectors(seekers.lat, seekers.lon)
+        self.vacancy_units = unit_vectors(vacancies.lat, vacancies.lon)
+        limit = seekers.max_travel_km.astype(np.float64)
+        if max_travel_km is not None:  # a programme may cap travel below what people accept
+            limit = np.minimum(limit, np.float32(max_travel_km)).astype(np.float64)
+        # The same threshold expression as the exact knock-outs, so both agree at the boundary.
+        self.straight_limit = (np.asarray(limit, dtype=np.float32) / ROAD_DETOUR).astype(np.float64)
+        self.chord_limit = chord_squared_for_km(np.asarray(limit, dtype=np.float32) / ROAD_DETOUR)
+        # road km / own limit ≈ chord · R · detour / limit (arcsin x ≈ x: < 0.01 % off at 80 km)
+        self.travel_scale = (EARTH_RADIUS_KM * ROAD_DETOUR / limit).astype(np.float32)
+        self.cell_km = cell_km
+
+    def blocks(self, rows: np.ndarray, block_seekers: int) -> list[np.ndarray]:
+        """*rows* cut into blocks of at most *block_seekers* neighbours in the same reach band.
+
+        Within a band, seekers follow a Hilbert curve over a fine grid: consecutive seekers
+        are close, so a block's bounding box is small where people live densely and grows
+        only where they are sparse (and vacancies with them).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size == 0:
+            return []
+        band = np.searchsorted(REACH_BANDS_KM, self.straight_limit[rows])
+        curve = hilbert_index(np.floor(self.seeker_x[rows] / HILBERT_CELL_KM).astype(np.int64),
+                              np.floor(self.seeker_y[rows] / HILBERT_CELL_KM).astype(np.int64))
+        order = np.lexsort((curve, band))
+        band = band[order]
+        band_start = np.flatnonzero(np.r_[True, band[1:] != band[:-1]])
+        position = np.arange(len(band)) - np.repeat(band_start, np.diff(np.r_[band_start, len(band)]))
+        cut = np.flatnonzero((position % block_seekers) == 0)
+        return np.split(rows[order], cut[1:])
+
+    def reach(self, rows: np.ndarray) -> np.ndarray:
+        x, y = self.seeker_x[rows], self.seeker_y[rows]
+        return self.grid.reach(x.min(), x.max(), y.min(), y.max(), float(self.straight_limit[rows].max()))
+
+
+@dataclass(eq=False)
+class _Block:
+    """One block's reachable vacancies and the dense pieces both the fit and the run need."""
+
+    rows: np.ndarray
+    reach: np.ndarray
+    eligibility: object
+    terms: np.ndarray
+    chord_sq: np.ndarray
+    within: np.ndarray
+
+
+def _prepare_block(ctx: _Context, rows: np.ndarray) -> _Block:
+    reach = ctx.reach(rows)
+    eligibility = block_eligibility(ctx.seekers, ctx.seeker_bits, rows, ctx.types)
+    terms = type_terms(ctx.seekers, ctx.seeker_bits, rows, ctx.types, ctx.proxies)
+    chord_sq = chord_squared(ctx.seeker_units[rows], ctx.vacancy_units[reach])
+    within = chord_sq <= ctx.chord_limit[rows, None]
+    return _Block(rows=rows, reach=reach, eligibility=eligibility, terms=terms, chord_sq=chord_sq, within=within)
+
+
+def _travel_ratio(ctx: _Context, block: _Block) -> np.ndarray:
+    return np.sqrt(block.chord_sq.astype(np.float32)) * ctx.travel_scale[block.rows, None]
+
+
+def _feasible_mask(ctx: _Context, block: _Block) -> np.ndarray:
+    return block.within & block.eligibility.eligible[:, ctx.types.type_of[block.reach]]
+
+
+def _pair_distance_km(chord_sq) -> np.ndarray:
+    return road_km(km_from_chord_squared(chord_sq)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- pre-screen fit
+
+
+def _fit_on_sample(ctx: _Context, score_fn: PairScoreFn, sample_rows: np.ndarray, block_seekers: int,
+                   rng: np.random.Generator) -> Prescreen:
+    """Fit the pre-screen to the scorer on every feasible pair of a sample of seekers."""
+    seeker, vacancy, distance, rows_terms = [], [], [], []
+    for rows in ctx.blocks(sample_rows, block_seekers):
+        block = _prepare_block(ctx, rows)
+        b, col = np.nonzero(_feasible_mask(ctx, block))
+        v = block.reach[col]
+        type_part = block.terms[b, ctx.types.type_of[v]]
+        ratio = _travel_ratio(ctx, block)[b, col]
+        rows_terms.append(np.column_stack([type_part, ctx.requirement_above[v], ratio]))
+        seeker.append(rows[b])
+        vacancy.append(v)
+        distance.append(_pair_distance_km(block.chord_sq[b, col]))
+    if not seeker:
+        return fit_prescreen(np.empty((0, len(TERMS))), np.empty(0))
+    terms = np.concatenate(rows_terms)
+    pick = rng.permutation(len(terms))[:FIT_PAIRS]
+    s, v, d = (np.concatenate(a)[pick] for a in (seeker, vacancy, distance))
+    score = np.asarray(score_fn(ctx.seekers, ctx.vacancies, s, v, d), dtype=np.float64)
+    return fit_prescreen(terms[pick], score)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass(eq=False)
+class _BlockOutput:
+    rows: np.ndarray
+    counts: np.ndarray
+    seeker: np.ndarray       # this block's seeker-side picks, grouped by seeker, best first
+    vacancy: np.ndarray
+    score: np.ndarray
+    distance: np.ndarray
+    rank: np.ndarray         # place within the seeker's own list
+    entering: tuple          # (seeker, vacancy, pre-screen probability) beating the vacancy's cut-off
+    reachable: int
+
+
+def _run_block(ctx: _Context, prescreen: Prescreen, score_fn: PairScoreFn, rows: np.ndarray, top_k: int,
+               prescreen_k: int, vacancy_cutoff: np.ndarray | None) -> _BlockOutput:
+    block = _prepare_block(ctx, rows)
+    types = ctx.types
+    # Dense work stays on booleans; the pre-screen is computed only for the feasible pairs
+    # (about a tenth of what the block reaches at national scale).
+    local, column = np.nonzero(_feasible_mask(ctx, block))
+    vacancy = block.reach[column]
+    table = prescreen.type_table(block.terms, block.eligibility.eligible)
+    estimate = (table[local, types.type_of[vacancy]]
+                + np.float32(prescreen.vacancy_weight) * ctx.requirement_above[vacancy]
+                + np.float32(prescreen.travel_weight) * np.sqrt(block.chord_sq[local, column]).astype(np.float32)
+                * ctx.travel_scale[rows[local]])
+    counts = block_knockout_counts(block.eligibility, types, block.within.sum(axis=1),
+                                   np.bincount(local, minlength=len(rows)), ctx.vacancies.n)
+
+    # Log-odds squashed to (0, 1): the one-key group sorts need scores in that range.
+    estimate = 1.0 / (1.0 + np.exp(-estimate.astype(np.float64)))
+
+    # Seeker side: the best `prescreen_k` by pre-screen, then the best `top_k` by exact score.
+    shortlist = _top_k_within(local, estimate, prescreen_k)
+    s_local, col = local[shortlist], column[shortlist]
+    s, v = rows[s_local], block.reach[col]
+    d = _pair_distance_km(block.chord_sq[s_local, col])
+    exact = np.asarray(score_fn(ctx.seekers, ctx.vacancies, s, v, d), dtype=np.float32)
+    best = _top_k_within(s_local, exact, top_k)
+    picked_local = s_local[best]
+    group_start = np.searchsorted(picked_local, picked_local, side="left")
+
+    entering = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
+    if vacancy_cutoff is not None:
+        enter = estimate > vacancy_cutoff[vacancy]
+        entering = (rows[local[enter]], vacancy[enter], estimate[enter])
+    return _BlockOutput(rows=rows, counts=counts, seeker=s[best], vacancy=v[best], score=exact[best],
+                        distance=d[best], rank=np.arange(len(best)) - group_start, entering=entering,
+                        reachable=int(block.within.sum()))
+
+
+class _VacancyBest:
+    """Each vacancy's running best candidates by pre-screen, pruned when the buffer grows."""
+
+    def __init__(self, limit: np.ndarray):
+        self.limit = limit
+        self.cutoff = np.full(len(limit), -np.inf)
+        self.parts: list[tuple] = []
+        self.size = 0
+        self.kept = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
+
+    def add(self, entering: tuple) -> None:
+        self.parts.append(entering)
+        self.size += len(entering[0])
+        if self.size > max(4 * int(self.limit.sum()), 2_000_000):
+            self.prune()
+
+    def prune(self) -> None:
+        pool = [np.concatenate([k] + [p[i] for p in self.parts]) for i, k in enumerate(self.kept)]
+        self.parts, self.size = [], 0
+        keep = _top_k_within(pool[1], pool[2], self.limit)
+        self.kept = tuple(a[keep] for a in pool)
+        vacancy, estimate = self.kept[1], self.kept[2]
+        full = np.bincount(vacancy, minlength=len(self.limit)) >= self.limit
+        worst = np.full(len(self.limit), np.inf)
+        np.minimum.at(worst, vacancy, estimate)
+        self.cutoff = np.where(full, worst, -np.inf)
+
+
+def generate_pruned_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_fn: PairScoreFn, *,
+                               top_k: int = 20, prescreen_k: int | None = None, per_opening: int = 5,
+                               block_seekers: int = 256, cell_km: float = 4.0, max_travel_km: float | None = None,
+                               fit_sample: int = 2_000, random_state: int = 0, timer: StageTimer | None = None,
+                               progress: Progress | None = None) -> PrunedCandidates:
+    """Candidates for a large market without testing every pair.
+
+    Parameters
+    ----------
+    score_fn : callable
+        ``score_fn(seekers, vacancies, seeker_index, vacancy_index, distance_km) → P(success)``,
+        e.g. a :class:`matching.candidates.FeatureScorer`; called from two threads when it
+        says it is ``thread_safe``.
+    top_k : int
+        Candidates kept per seeker, by exact score.
+    prescreen_k : int, optional
+        Pairs per seeker that the pre-screen passes on to exact scoring (default ``3 × top_k``).
+    per_opening : int
+        Candidates kept per vacancy opening, by pre-screen (0 disables the rule).
+    block_seekers : int
+        Seekers per block; memory per block is about ``block × reachable vacancies × 20`` bytes.
+    cell_km : float
+        Grid cell size of the reach index and of the seeker blocks.
+    fit_sample : int
+        Seekers whose feasible pairs fit the pre-screen to the scorer.
+    progress : callable, optional
+        ``progress(seekers_done, seekers_total)`` after each batch of blocks.
+    """
+    if top_k < 1:
+        raise ValueError(f"top_k: must be at least 1, got {top_k}")
+    prescreen_k = 3 * top_k if prescreen_k is None else prescreen_k
+    if prescreen_k < top_k:
+        raise ValueError(f"prescreen_k: must be at least top_k ({top_k}), got {prescreen_k}")
+    if per_opening < 0:
+        raise ValueError(f"per_opening: must not be negative, got {per_opening}")
+    if block_seekers < 1:
+        raise ValueError(f"block_seekers: must be at least 1, got {block_seekers}")
+    timer = timer or StageTimer()
+    rng = np.random.default_rng(random_state)
+    counts = np.zeros((seekers.n, N_REASONS), dtype=np.int32)
+
+    with timer.stage("index"):
+        ctx = _Context(seekers, vacancies, cell_km, max_travel_km)
+        consenting = np.flatnonzero(seekers.consent_matching)
+        sample = np.sort(rng.choice(consenting, size=min(fit_sample, len(consenting)), replace=False))
+    # BLAS threads would fight the two block threads over two cores.
+    with threadpool_limits(1, "blas"):
+        with timer.stage("pre-screen fit"):
+            prescreen = _fit_on_sample(ctx, score_fn, sample, block_seekers, rng)
+        with timer.stage("blocks"):
+            blocks = ctx.blocks(np.arange(seekers.n), block_seekers)
+            vacancy_best = _VacancyBest(per_opening * vacancies.openings.astype(np.int64)) if per_opening else None
+            outputs, done, reachable = [], 0, 0
+            batch = 4 * THREADS
+            for start in range(0, len(blocks), batch):
+                chunk = blocks[start:start + batch]
+                cutoff = vacancy_best.cutoff if vacancy_best else None
+                run = (lambda rows: _run_block(ctx, prescreen, score_fn, rows, top_k, prescreen_k, cutoff))
+                results = list(_executor().map(run, chunk)) if THREADS > 1 and _thread_safe(score_fn) else \
+                    [run(rows) for rows in chunk]
+                for out in results:
+                    counts[out.rows] = out.counts
+                    if vacancy_best:
+                        vacancy_best.add(out.entering)
+                    out.entering = None
+                    reachable += out.reachable
+                    done += len(out.rows)
+                outputs.extend(results)
+                if progress:
+                    progress(done, seekers.n)
+    with timer.stage("vacancy lists"):
+        seeker_side = _seeker_major(outputs, seekers.n)
+        extras = _vacancy_extras(ctx, score_fn, vacancy_best, seeker_side, top_k) if vacancy_best else None
+        graph_arrays = _merge(seeker_side, extras)
+    graph = CandidateGraph(seeker=graph_arrays[0], vacancy=graph_arrays[1], score=graph_arrays[2],
+                           distance_km=graph_arrays[3], n_seekers=seekers.n, n_vacancies=vacancies.n,
+                           knockout_counts=counts, top_k=top_k)
+    stats = {"prescreen_r_squared": prescreen.r_squared, "prescreen_fit_pairs": prescreen.n_fit_pairs,
+             "pairs_reached_within_travel": reachable, "pairs_in_graph": graph.n_pairs,
+             "vacancy_extra_pairs": 0 if extras is None else len(extras[0])}
+    return PrunedCandidates(graph=graph, prescreen=prescreen, n_types=ctx.types.n, n_blocks=len(blocks),
+                            reachable_pairs=reachable, stats=stats)
+
+
+def _thread_safe(score_fn) -> bool:
+    return bool(getattr(score_fn, "thread_safe", False))
+
+
+def _seeker_major(outputs: list[_BlockOutput], n_seekers: int) -> tuple:
+    """Scatter the blocks' lists into one seeker-major array set (each seeker's list stays best first)."""
+    seeker = np.concatenate([o.seeker for o in outputs]) if outputs else np.empty(0, np.int64)
+    per_seeker = np.bincount(seeker, minlength=n_seekers)
+    offset = np.cumsum(per_seeker) - per_seeker
+    destination = offset[seeker] + np.concatenate([o.rank for o in outputs]) if outputs else seeker
+    arrays = []
+    for name, dtype in (("seeker", np.int32), ("vacancy", np.int32), ("score", np.float32),
+                        ("distance", np.float32)):
+        values = np.concatenate([getattr(o, name) for o in outputs]) if outputs else np.empty(0, dtype)
+        placed = np.empty(len(values), dtype=dtype)
+        placed[destination] = values
+        arrays.append(placed)
+    return tuple(arrays)
+
+
+def _vacancy_extras(ctx: _Context, score_fn: PairScoreFn, vacancy_best: _VacancyBest, seeker_side: tuple,
+                    top_k: int) -> tuple:
+    """Each vacancy's best candidates by pre-screen that the seekers' own lists lack, scored exactly."""
+    vacancy_best.prune()
+    s, v, _ = vacancy_best.kept
+    # A seeker's list is at most top_k long: pad it into a row and compare.
+    n_seekers = ctx.seekers.n
+    per_seeker = np.bincount(seeker_side[0], minlength=n_seekers)
+    offset = np.cumsum(per_seeker) - per_seeker
+    listed = np.full((n_seekers, top_k), -1, dtype=np.int32)
+    rank = np.arange(len(seeker_side[0])) - offset[seeker_side[0]]
+    listed[seeker_side[0], rank] = seeker_side[1]
+    new = ~(listed[s] == v[:, None]).any(axis=1)
+    s, v = s[new], v[new]
+    dot = np.einsum("ij,ij->i", ctx.seeker_units[s], ctx.vacancy_units[v])
+    d = _pair_distance_km(np.maximum(2.0 - 2.0 * dot, 0.0))
+    score = np.asarray(score_fn(ctx.seekers, ctx.vacancies, s, v, d), dtype=np.float32)
+    return s.astype(np.int32), v.astype(np.int32), score, d
+
+
+def _merge(seeker_side: tuple, extras: tuple | None) -> tuple:
+    """Insert the extras into the seeker-major arrays, keeping each seeker's list best first."""
+    if extras is None or len(extras[0]) == 0:
+        return seeker_side
+    order = np.argsort(_group_then_best_key(extras[0], extras[2]), kind="stable")
+    extras = tuple(a[order] for a in extras)
+    position = np.searchsorted(_group_then_best_key(seeker_side[0], seeker_side[2]),
+                               _group_then_best_key(extras[0], extras[2]), side="right")
+    return tuple(np.insert(a, position, e) for a, e in zip(seeker_side, extras))
+
+
+# --------------------------------------------------------------------------- recall
+
+
+def candidate_recall(graph: CandidateGraph, seekers: SeekerArrays, vacancies: VacancyArrays,
+                     score_fn: PairScoreFn, *, top_k: int, sample_size: int = 500, random_state: int = 0,
+                     max_travel_km: float | None = None) -> dict:
+    """Share of the exact top-k pairs of a sample of seekers that the graph contains.
+
+    The exact lists come from :func:`matching.candidates.generate_candidates`, which tests
+    the sampled seekers against every vacancy.
+    """
+    rng = np.random.default_rng(random_state)
+    consenting = np.flatnonzero(seekers.consent_matching)
+    sample = np.sort(rng.choice(consenting, size=min(sample_size, len(consenting)), replace=False))
+    exact = generate_candidates(seekers.take(sample), vacancies, score_fn, top_k=top_k, per_opening=0,
+                                max_travel_km=max_travel_km)
+    exact_keys = sample[exact.seeker].astype(np.int64) * vacancies.n + exact.vacancy
+    graph_keys = np.sort(graph.seeker.astype(np.int64) * vacancies.n + graph.vacancy)
+    position = np.minimum(np.searchsorted(graph_keys, exact_keys), max(len(graph_keys) - 1, 0))
+    found = graph_keys[position] == exact_keys if len(graph_keys) else np.zeros(len(exact_keys), bool)
+    return {"sample_seekers": len(sample), "exact_pairs": int(len(exact_keys)), "found": int(found.sum()),
+            "recall": float(found.mean()) if len(found) else 1.0}
