@@ -16,6 +16,7 @@ from pathlib import Path
 
 from benchmarks.bench_assessment import Skillsprint
 from benchmarks.bench_assignment import AssignmentVsScipy
+from benchmarks.bench_national import National, national_rows
 from benchmarks.bench_passport import PassportCredential
 from benchmarks.bench_pipeline import Pipeline
 from benchmarks.bench_programme import Programme
@@ -40,7 +41,8 @@ def main() -> None:
     record = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "fast": fast,
               "machine": machine(), "results": {}}
     only = set(sys.argv[1:])
-    for bench in (AssignmentVsScipy(), Pipeline(), Programme(), PassportCredential(), Skillsprint(), Scoring()):
+    for bench in (AssignmentVsScipy(), Pipeline(), Programme(), PassportCredential(), Skillsprint(), Scoring(),
+                  National()):
         if only and type(bench).__name__ not in only:
             continue
         name = type(bench).__name__
@@ -55,6 +57,13 @@ def main() -> None:
     path = RESULTS / f"{stamp}{'-fast' if fast else ''}.json"
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(f"recorded {path}")
+    if record["results"].get("National"):
+        from benchmarks.report import print_table, write_plots
+
+        rows = national_rows(record["results"]["National"])
+        print_table(rows)
+        for plot in write_plots(rows, RESULTS, path.stem + "-national"):
+            print(f"plotted {plot}")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescree
 from matching.spatial_reach import GridProjection, VacancyGrid
 from matching.timing import StageTimer
 from matching.vacancy_types import block_eligibility, block_knockout_counts, pack_bits, vacancy_types
-from passport.geography import (EARTH_RADIUS_KM, ROAD_DETOUR, chord_squared, chord_squared_for_km,
+from passport.geography import (EARTH_RADIUS_KM, ROAD_DETOUR, chord_squared_for_km,
                                 km_from_chord_squared, road_km, unit_vectors)
 from passport.population import SeekerArrays, VacancyArrays
 
@@ -105,7 +105,7 @@ class _Context:
             limit = np.minimum(limit, np.float32(max_travel_km)).astype(np.float64)
         # The same threshold expression as the exact knock-outs, so both agree at the boundary.
         self.straight_limit = (np.asarray(limit, dtype=np.float32) / ROAD_DETOUR).astype(np.float64)
-        self.chord_limit = chord_squared_for_km(np.asarray(limit, dtype=np.float32) / ROAD_DETOUR)
+        self.dot_limit = 1.0 - 0.5 * chord_squared_for_km(np.asarray(limit, dtype=np.float32) / ROAD_DETOUR)
         # road km / own limit ≈ chord · R · detour / limit (arcsin x ≈ x: < 0.01 % off at 80 km)
         self.travel_scale = (EARTH_RADIUS_KM * ROAD_DETOUR / limit).astype(np.float32)
         self.cell_km = cell_km
@@ -143,7 +143,7 @@ class _Block:
     reach: np.ndarray
     eligibility: object
     terms: np.ndarray
-    chord_sq: np.ndarray
+    dot: np.ndarray
     within: np.ndarray
 
 
@@ -151,13 +151,22 @@ def _prepare_block(ctx: _Context, rows: np.ndarray) -> _Block:
     reach = ctx.reach(rows)
     eligibility = block_eligibility(ctx.seekers, ctx.seeker_bits, rows, ctx.types)
     terms = type_terms(ctx.seekers, ctx.seeker_bits, rows, ctx.types, ctx.proxies)
-    chord_sq = chord_squared(ctx.seeker_units[rows], ctx.vacancy_units[reach])
-    within = chord_sq <= ctx.chord_limit[rows, None]
-    return _Block(rows=rows, reach=reach, eligibility=eligibility, terms=terms, chord_sq=chord_sq, within=within)
+    # Compare the dot product with the limit's cosine instead of forming squared chords:
+    # the block's largest array then gets one pass after the matrix product instead of four.
+    # It decides exactly as the chord test does except for pairs within a rounding error
+    # (10⁻¹⁶) of a seeker's limit.
+    dot = ctx.seeker_units[rows] @ ctx.vacancy_units[reach].T
+    within = dot >= ctx.dot_limit[rows, None]
+    return _Block(rows=rows, reach=reach, eligibility=eligibility, terms=terms, dot=dot, within=within)
 
 
-def _travel_ratio(ctx: _Context, block: _Block) -> np.ndarray:
-    return np.sqrt(block.chord_sq.astype(np.float32)) * ctx.travel_scale[block.rows, None]
+def _chord_sq(block: _Block, local, column) -> np.ndarray:
+    """Squared chords of the given (row, column) entries of the block."""
+    return np.maximum(2.0 - 2.0 * block.dot[local, column], 0.0)
+
+
+def _travel_ratio(ctx: _Context, block: _Block, local, column) -> np.ndarray:
+    return np.sqrt(_chord_sq(block, local, column)).astype(np.float32) * ctx.travel_scale[block.rows[local]]
 
 
 def _feasible_mask(ctx: _Context, block: _Block) -> np.ndarray:
@@ -180,11 +189,11 @@ def _fit_on_sample(ctx: _Context, score_fn: PairScoreFn, sample_rows: np.ndarray
         b, col = np.nonzero(_feasible_mask(ctx, block))
         v = block.reach[col]
         type_part = block.terms[b, ctx.types.type_of[v]]
-        ratio = _travel_ratio(ctx, block)[b, col]
+        ratio = _travel_ratio(ctx, block, b, col)
         rows_terms.append(np.column_stack([type_part, ctx.requirement_above[v], ratio]))
         seeker.append(rows[b])
         vacancy.append(v)
-        distance.append(_pair_distance_km(block.chord_sq[b, col]))
+        distance.append(_pair_distance_km(_chord_sq(block, b, col)))
     if not seeker:
         return fit_prescreen(np.empty((0, len(TERMS))), np.empty(0))
     terms = np.concatenate(rows_terms)
@@ -221,8 +230,7 @@ def _run_block(ctx: _Context, prescreen: Prescreen, score_fn: PairScoreFn, rows:
     table = prescreen.type_table(block.terms, block.eligibility.eligible)
     estimate = (table[local, types.type_of[vacancy]]
                 + np.float32(prescreen.vacancy_weight) * ctx.requirement_above[vacancy]
-                + np.float32(prescreen.travel_weight) * np.sqrt(block.chord_sq[local, column]).astype(np.float32)
-                * ctx.travel_scale[rows[local]])
+                + np.float32(prescreen.travel_weight) * _travel_ratio(ctx, block, local, column))
     counts = block_knockout_counts(block.eligibility, types, block.within.sum(axis=1),
                                    np.bincount(local, minlength=len(rows)), ctx.vacancies.n)
 
@@ -233,7 +241,7 @@ def _run_block(ctx: _Context, prescreen: Prescreen, score_fn: PairScoreFn, rows:
     shortlist = _top_k_within(local, estimate, prescreen_k)
     s_local, col = local[shortlist], column[shortlist]
     s, v = rows[s_local], block.reach[col]
-    d = _pair_distance_km(block.chord_sq[s_local, col])
+    d = _pair_distance_km(_chord_sq(block, s_local, col))
     exact = np.asarray(score_fn(ctx.seekers, ctx.vacancies, s, v, d), dtype=np.float32)
     best = _top_k_within(s_local, exact, top_k)
     picked_local = s_local[best]

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from service.assessment_cli import assessment_app
 from service.model_cli import evaluate_command, model_app
+from service.national_cli import national_command
 from service.passport_cli import passport_app
 
 app = typer.Typer(help="skillpass: skills-passport matching engine.", no_args_is_help=True, add_completion=False)
@@ -27,6 +28,7 @@ app.add_typer(passport_app, name="passport")
 app.add_typer(assessment_app, name="assessment")
 app.add_typer(model_app, name="model")
 app.command("evaluate")(evaluate_command)
+app.command("national")(national_command)
 console = Console()
 
 DEFAULT_OUT = Path("skillpass-output/demo")
