@@ -75,19 +75,29 @@ def print_table(rows: list[dict], console: Console | None = None) -> Table:
     """
     _check_rows(rows)
     peers = list(dict.fromkeys(peer for row in rows for peer in (row.get("ratios") or {})))
-    table = Table(title="assignment benchmark (×peer = peer seconds / our seconds; above 1: we are faster)")
-    table.add_column("size")
-    table.add_column("stage")
+    table = Table(title="benchmark", caption="×peer = peer seconds / our seconds (above 1: we are faster)")
+    table.add_column("size", no_wrap=True)
+    table.add_column("stage", no_wrap=True)
     for name in ("seconds", "peak MB", "objective", *(f"×{peer}" for peer in peers)):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", no_wrap=True)
     for row in rows:
         ratios = row.get("ratios") or {}
         table.add_row(f"{row['n_seekers']:,} × {row['n_vacancies']:,}", str(row["stage"]),
                       f"{row['seconds']:.3f}", _blank_or(row.get("peak_mb"), "{:,.0f}"),
                       _format_objective(row.get("objective")),
                       *(_blank_or(ratios.get(peer), "{:.2f}") for peer in peers))
-    (console or Console()).print(table)
+    (console or _default_console()).print(table)
     return table
+
+
+def _default_console() -> Console:
+    """The terminal's console; when printing to a file or pipe, wide enough for the whole table.
+
+    Rich falls back to 80 columns off a terminal, which would cut the numbers of a
+    benchmark log.
+    """
+    console = Console()
+    return console if console.is_terminal else Console(width=200)
 
 
 def write_plots(rows: list[dict], out_dir, stem: str) -> list[Path]:

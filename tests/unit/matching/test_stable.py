@@ -266,9 +266,10 @@ def test_packed_ordering_resolves_coarse_ties_exactly():
     group = rng.integers(0, 4, 3000)
     value = np.round(rng.random(3000), 5)  # exact ties too
     tiebreak = rng.permutation(3000)
-    order, grouped, ties = _grouped_order(group, 2**40, value, tiebreak)
+    order, ties = _grouped_order(group, 2**40, value, tiebreak)
     assert np.array_equal(order, np.lexsort((tiebreak, value, group)))
-    assert np.array_equal(grouped, group[order])
+    descending, _ = _grouped_order(group, 2**40, value, tiebreak, descending=True)
+    assert np.array_equal(descending, np.lexsort((tiebreak, -value, group)))
     exact = (group[order][1:] == group[order][:-1]) & (value[order][1:] == value[order][:-1])
     assert np.array_equal(ties, np.flatnonzero(exact))
 
