@@ -30,9 +30,7 @@ CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 from benchmarks import peers
-from matching import RuleBasedScorer
 from matching.assignment import scale_scores
-from matching.candidates import FeatureScorer
 from matching.national import run_national_batch
 from matching.pruned import candidate_recall
 from matching.stable import blocking_pairs, deferred_acceptance, market_preferences
@@ -61,10 +59,8 @@ stable = deferred_acceptance(prefs)
 stable_seconds = time.perf_counter() - t
 stable_weight = int(arrays[2][stable.edge_chosen].sum())
 results["stable"] = {"seconds": stable_seconds, "objective": stable_weight, "matched": stable.n_matched}
-optimal_of_seeker = np.full(n_seekers, -1)
-optimal_of_seeker[run.optimal.seeker_index] = run.optimal.vacancy_index
-recall = candidate_recall(graph, market.seekers, market.vacancies, FeatureScorer(RuleBasedScorer(), market.taxonomy),
-                          top_k=graph.top_k, sample_size=recall_sample)
+recall = candidate_recall(graph, market.seekers, market.vacancies, run.score_fn, top_k=graph.top_k,
+                          sample_size=recall_sample)
 print(json.dumps({
     "n_seekers": n_seekers, "n_vacancies": n_vacancies, "candidate_pairs": graph.n_pairs,
     "pairs_within_travel": run.pruned.reachable_pairs, "vacancy_types": run.pruned.n_types,
@@ -72,7 +68,7 @@ print(json.dumps({
     "peers": results, "recall_of_exact_top_k": recall,
     "stable_rounds": stable.rounds,
     "stable_blocking_pairs": int(len(blocking_pairs(prefs, stable.vacancy_of_seeker))),
-    "optimal_blocking_pairs": int(len(blocking_pairs(prefs, optimal_of_seeker))),
+    "optimal_blocking_pairs": int(len(blocking_pairs(prefs, run.optimal.vacancy_of_seeker()))),
     "peak_mb": peak_mb(),
 }))
 """

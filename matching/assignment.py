@@ -185,6 +185,12 @@ class AssignmentResult:
     def n_seekers(self) -> int:
         return len(self.outcome)
 
+    def vacancy_of_seeker(self) -> np.ndarray:
+        """Each seeker's vacancy, −1 when unmatched (the form stability checks take)."""
+        vacancy = np.full(self.n_seekers, -1, dtype=np.int64)
+        vacancy[self.seeker_index] = self.vacancy_index
+        return vacancy
+
     def vacancy_fill(self) -> np.ndarray:
         return np.bincount(self.vacancy_index, minlength=len(self.capacity))
 

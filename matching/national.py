@@ -34,6 +34,7 @@ class NationalRun:
     seekers: SeekerArrays
     vacancies: VacancyArrays
     pruned: PrunedCandidates
+    score_fn: FeatureScorer
     optimal: AssignmentResult | None
     stable: StableMatching | None
     preferences: TwoSidedPreferences | None
@@ -80,17 +81,15 @@ def run_national_batch(seekers: SeekerArrays, vacancies: VacancyArrays, taxonomy
             stable = deferred_acceptance(prefs, proposing="seekers")
     if mode == "both":
         with timer.stage("stability comparison"):
-            comparison = _compare(prefs, graph.score, optimal, stable, seekers.n)
-    return NationalRun(seekers=seekers, vacancies=vacancies, pruned=pruned, optimal=optimal, stable=stable,
+            comparison = _compare(prefs, graph.score, optimal, stable)
+    return NationalRun(seekers=seekers, vacancies=vacancies, pruned=pruned, score_fn=score_fn, optimal=optimal,
+                       stable=stable,
                        preferences=prefs, comparison=comparison, timer=timer)
 
 
-def _compare(prefs: TwoSidedPreferences, fit, optimal: AssignmentResult, stable: StableMatching,
-             n_seekers: int) -> dict:
-    optimal_vacancy = np.full(n_seekers, -1, dtype=np.int64)
-    optimal_vacancy[optimal.seeker_index] = optimal.vacancy_index
+def _compare(prefs: TwoSidedPreferences, fit, optimal: AssignmentResult, stable: StableMatching) -> dict:
     price = price_of_stability(prefs, fit, stable.vacancy_of_seeker)
-    return {"blocking_pairs_of_optimal": int(len(blocking_pairs(prefs, optimal_vacancy))),
+    return {"blocking_pairs_of_optimal": int(len(blocking_pairs(prefs, optimal.vacancy_of_seeker()))),
             "blocking_pairs_of_stable": int(len(blocking_pairs(prefs, stable.vacancy_of_seeker))),
             "price_of_stability": price}
 

@@ -108,7 +108,6 @@ class _Context:
         self.dot_limit = 1.0 - 0.5 * chord_squared_for_km(np.asarray(limit, dtype=np.float32) / ROAD_DETOUR)
         # road km / own limit ≈ chord · R · detour / limit (arcsin x ≈ x: < 0.01 % off at 80 km)
         self.travel_scale = (EARTH_RADIUS_KM * ROAD_DETOUR / limit).astype(np.float32)
-        self.cell_km = cell_km
 
     def blocks(self, rows: np.ndarray, block_seekers: int) -> list[np.ndarray]:
         """*rows* cut into blocks of at most *block_seekers* neighbours in the same reach band.
@@ -162,7 +161,11 @@ def _prepare_block(ctx: _Context, rows: np.ndarray) -> _Block:
 
 def _chord_sq(block: _Block, local, column) -> np.ndarray:
     """Squared chords of the given (row, column) entries of the block."""
-    return np.maximum(2.0 - 2.0 * block.dot[local, column], 0.0)
+    return _chord_sq_from_dot(block.dot[local, column])
+
+
+def _chord_sq_from_dot(dot) -> np.ndarray:
+    return np.maximum(2.0 - 2.0 * dot, 0.0)
 
 
 def _travel_ratio(ctx: _Context, block: _Block, local, column) -> np.ndarray:
@@ -403,7 +406,7 @@ def _vacancy_extras(ctx: _Context, score_fn: PairScoreFn, vacancy_best: _Vacancy
     new = ~(listed[s] == v[:, None]).any(axis=1)
     s, v = s[new], v[new]
     dot = np.einsum("ij,ij->i", ctx.seeker_units[s], ctx.vacancy_units[v])
-    d = _pair_distance_km(np.maximum(2.0 - 2.0 * dot, 0.0))
+    d = _pair_distance_km(_chord_sq_from_dot(dot))
     score = np.asarray(score_fn(ctx.seekers, ctx.vacancies, s, v, d), dtype=np.float32)
     return s.astype(np.int32), v.astype(np.int32), score, d
 

@@ -83,7 +83,7 @@ class BlockEligibility:
     """Knock-outs of a block of seekers against every vacancy type.
 
     ``eligible[b, t]`` is True when seeker *b* passes every knock-out except travel for
-    type *t*; ``failing[reason]`` holds each check's own failures, as in
+    type *t*; ``failing[reason]`` holds each of those checks' own failures, as in
     :func:`matching.candidates.knockout_codes`.
     """
 
@@ -102,7 +102,7 @@ def block_eligibility(seekers: SeekerArrays, seeker_bits: np.ndarray, rows: np.n
     language = seekers.dutch_cefr[rows, None] < types.min_dutch_cefr[None, :]
     excluded = seekers.sector_excluded[rows][:, types.sector]
     no_consent = np.broadcast_to(~seekers.consent_matching[rows, None], hours.shape)
-    failing = {Knockout.NO_CONSENT: no_consent, Knockout.HOURS: hours, Knockout.TRAVEL: None,
+    failing = {Knockout.NO_CONSENT: no_consent, Knockout.HOURS: hours,
                Knockout.LANGUAGE: language, Knockout.MUST_HAVE: lacks_must, Knockout.SECTOR_EXCLUDED: excluded}
     eligible = ~(no_consent | hours | language | lacks_must | excluded)
     return BlockEligibility(eligible=eligible, failing=failing)
@@ -117,8 +117,7 @@ def block_knockout_counts(eligibility: BlockEligibility, types: VacancyTypes, wi
     """
     counts = np.zeros((len(within), N_REASONS), dtype=np.int64)
     for reason, mask in eligibility.failing.items():
-        if mask is not None:
-            counts[:, reason] = mask.astype(np.int64) @ types.count
+        counts[:, reason] = mask.astype(np.int64) @ types.count
     counts[:, Knockout.TRAVEL] = n_vacancies - within
     counts[:, Knockout.FEASIBLE] = feasible
     return counts

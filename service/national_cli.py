@@ -58,7 +58,7 @@ def national_command(
     if recall_sample:
         with console.status("measuring recall against exact lists"), timer.stage("recall check"):
             summary["recall_of_exact_top_k"] = candidate_recall(
-                run.graph, market.seekers, market.vacancies, _score_fn(scorer, market.taxonomy), top_k=top_k,
+                run.graph, market.seekers, market.vacancies, run.score_fn, top_k=top_k,
                 sample_size=recall_sample)
     summary.update({"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "synthetic": config.__dict__, "scorer": str(model) if model else "rule-based",
@@ -69,13 +69,6 @@ def national_command(
     console.print(national_table(summary))
     console.print(timing_table(timer))
     console.print(f"Wrote the assignments and summary.json to [bold]{out}[/bold]")
-
-
-def _score_fn(scorer, taxonomy):
-    from matching._rule_based import RuleBasedScorer
-    from matching.candidates import FeatureScorer
-
-    return FeatureScorer(scorer or RuleBasedScorer(), taxonomy)
 
 
 def national_frames(run, fmt: str) -> dict[str, pd.DataFrame]:
