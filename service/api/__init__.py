@@ -1,0 +1,1 @@
+"""The skillpass platform API (FastAPI): routers per resource, roles, consent, audit."""

@@ -1,0 +1,31 @@
+"""What every request shares: settings, the database, the taxonomy and the scorer."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from passport.taxonomy import Taxonomy
+from service.settings import Settings
+
+
+@dataclass(eq=False)
+class ServiceContext:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    taxonomy: Taxonomy
+    scorer: object  # a fitted learned model, or RuleBasedScorer when none is configured
+    secret_key: str
+    # In-memory array views of catalogues (vacancies, passports), rebuilt when their
+    # CatalogueVersion moves; see service/api/catalogue.py.
+    caches: dict = field(default_factory=dict)
+    cache_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.settings.jobs_dir
