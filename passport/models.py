@@ -322,6 +322,18 @@ class TrainingOffer(_Record):
                 raise ValueError(f"uplift of {skill_id!r} must lie in 0–2 levels")
         return uplift
 
+    def check_references(self, taxonomy: Taxonomy) -> None:
+        if self.sector != "all" and self.sector not in taxonomy.sectors:
+            raise RecordReferenceError("sector", f"unknown sector {self.sector!r}; expected 'all' or one of "
+                                                 f"{', '.join(taxonomy.sectors)}")
+        unknown = sorted(set(self.uplift) - set(taxonomy.skill_ids))
+        if unknown:
+            raise RecordReferenceError(f"uplift.{unknown[0]}", "unknown soft skill id")
+        for field in ("grants_hard_skill", "prerequisite_hard_skill"):
+            hard_id = getattr(self, field)
+            if hard_id is not None and hard_id not in taxonomy.hard_skill_ids:
+                raise RecordReferenceError(field, f"unknown hard skill {hard_id!r}")
+
 
 SCHEMA_MODELS = {"passport": Passport, "vacancy": Vacancy, "training_offer": TrainingOffer}
 SCHEMA_DIR = Path(__file__).parent / "schemas"

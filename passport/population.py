@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+import pandas as pd
 
-from passport.models import Passport, Vacancy
+from passport.models import Passport, TrainingOffer, Vacancy
 from passport.taxonomy import CEFR_LEVELS, Taxonomy, cefr_rank
 
 
@@ -198,3 +199,40 @@ class TrainingArrays:
             min_dutch_cefr=np.array([CEFR_LEVELS.index(c) + 1 for c in catalogue["min_dutch_cefr"]], dtype=np.int8),
             min_eqf=catalogue["min_eqf"].to_numpy(dtype=np.int8),
         )
+
+    @classmethod
+    def from_offers(cls, offers: list[TrainingOffer], taxonomy: Taxonomy) -> "TrainingArrays":
+        """Offers (e.g. partners' stored offers) as arrays; references are checked first.
+
+        A TrainingOffer does not carry a Dutch-language uplift, so it comes from the
+        catalogue row with the same id (0 for offers the catalogue does not know).
+        """
+        for offer in offers:
+            offer.check_references(taxonomy)
+        n = len(offers)
+        ids = np.array([o.training_id for o in offers], dtype=object)
+        skill_index = pd.Index(taxonomy.skill_ids)
+        uplift_rows = [(i, skill_id, amount) for i, o in enumerate(offers) for skill_id, amount in o.uplift.items()]
+        uplift = np.zeros((n, taxonomy.n_soft_skills), dtype=np.float32)
+        if uplift_rows:
+            rows, skills, amounts = zip(*uplift_rows, strict=True)
+            uplift[np.asarray(rows), skill_index.get_indexer(skills)] = amounts
+        return cls(
+            ids=ids, uplift=uplift,
+            grants=_hard_indicator([o.grants_hard_skill for o in offers], taxonomy),
+            prerequisite=_hard_indicator([o.prerequisite_hard_skill for o in offers], taxonomy),
+            dutch_cefr_uplift=taxonomy.trainings["dutch_cefr_uplift"].reindex(ids).fillna(0).to_numpy(dtype=np.int8),
+            duration_weeks=np.array([o.duration_weeks for o in offers], dtype=np.float32),
+            cost_eur=np.array([o.cost_eur for o in offers], dtype=np.float32),
+            seats=np.array([o.seats for o in offers], dtype=np.int32),
+            min_dutch_cefr=np.array([cefr_rank(o.min_dutch_cefr) for o in offers], dtype=np.int8),
+            min_eqf=np.array([o.min_eqf for o in offers], dtype=np.int8),
+        )
+
+
+def _hard_indicator(hard_ids: list[str | None], taxonomy: Taxonomy) -> np.ndarray:
+    """One row per entry, True at the named hard skill (no column for None)."""
+    matrix = np.zeros((len(hard_ids), taxonomy.n_hard_skills), dtype=bool)
+    named = np.flatnonzero([h is not None for h in hard_ids])
+    matrix[named, pd.Index(taxonomy.hard_skill_ids).get_indexer([hard_ids[i] for i in named])] = True
+    return matrix

@@ -20,6 +20,7 @@ from service.assessment_cli import assessment_app
 from service.model_cli import evaluate_command, model_app
 from service.national_cli import national_command
 from service.passport_cli import passport_app
+from service.serve_cli import db_app, serve_command
 
 app = typer.Typer(help="skillpass: skills-passport matching engine.", no_args_is_help=True, add_completion=False)
 data_app = typer.Typer(help="Reference data: check and rebuild.", no_args_is_help=True)
@@ -29,6 +30,8 @@ app.add_typer(assessment_app, name="assessment")
 app.add_typer(model_app, name="model")
 app.command("evaluate")(evaluate_command)
 app.command("national")(national_command)
+app.command("serve")(serve_command)
+app.add_typer(db_app, name="db")
 console = Console()
 
 DEFAULT_OUT = Path("skillpass-output/demo")

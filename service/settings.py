@@ -48,6 +48,7 @@ class Settings:
     # A batch job whose worker stopped this long ago without finishing is resumed or failed.
     job_stale_seconds: int = 60
     job_max_attempts: int = 2
+    job_poll_ms: int = 300  # how often an idle worker looks for queued jobs
     model_path: str = ""    # empty: the rule-based scorer
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -113,6 +114,12 @@ class Settings:
             raise SettingsError("SKILLPASS_TOKEN_MINUTES", "must be at least 1")
         if self.max_request_bytes < 1024:
             raise SettingsError("SKILLPASS_MAX_REQUEST_BYTES", "must be at least 1024")
+        if self.job_stale_seconds < 1:
+            raise SettingsError("SKILLPASS_JOB_STALE_SECONDS", "must be at least 1")
+        if self.job_max_attempts < 1:
+            raise SettingsError("SKILLPASS_JOB_MAX_ATTEMPTS", "must be at least 1")
+        if not 10 <= self.job_poll_ms <= 60_000:
+            raise SettingsError("SKILLPASS_JOB_POLL_MS", f"must lie in 10–60000, got {self.job_poll_ms}")
         url = self.resolved_database_url
         if not url.startswith(("sqlite", "postgresql")):
             raise SettingsError("SKILLPASS_DATABASE_URL", "only sqlite:/// and postgresql:// URLs are supported")

@@ -48,17 +48,25 @@ class RequestLimitsMiddleware:
             self._log(scope, 413, started, request_id)
             return
         received = 0
+        overflowed = False
 
         async def limited_receive():
-            nonlocal received
+            nonlocal received, overflowed
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    overflowed = True
                     raise _TooLarge()
             return message
 
         async def tracking_send(message):
+            # A body parser may catch the overflow and answer 400 on its own; the client
+            # must hear the real reason, so that answer is replaced by the 413.
+            if overflowed:
+                if message["type"] == "http.response.start":
+                    await refuse()
+                return
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
@@ -67,7 +75,8 @@ class RequestLimitsMiddleware:
         try:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
-            await refuse()
+            if status_holder["status"] != 413:
+                await refuse()
         self._log(scope, status_holder["status"], started, request_id)
 
     @staticmethod
