@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -155,44 +155,45 @@ class Taxonomy:
     municipalities: pd.DataFrame
     places: pd.DataFrame
 
-    @property
+    # Derived views are computed once: hot paths (pair features, reasons) ask for them per call.
+    @cached_property
     def skill_ids(self) -> tuple[str, ...]:
         return tuple(self.soft_skills.index)
 
-    @property
+    @cached_property
     def n_soft_skills(self) -> int:
         return len(self.soft_skills)
 
-    @property
+    @cached_property
     def hard_skill_ids(self) -> tuple[str, ...]:
         return tuple(self.hard_skills.index)
 
-    @property
+    @cached_property
     def n_hard_skills(self) -> int:
         return len(self.hard_skills)
 
-    @property
+    @cached_property
     def occupation_ids(self) -> tuple[str, ...]:
         return tuple(self.occupations.index)
 
-    @property
+    @cached_property
     def training_ids(self) -> tuple[str, ...]:
         return tuple(self.trainings.index)
 
-    @property
+    @cached_property
     def sectors(self) -> tuple[str, ...]:
         return tuple(sorted(self.occupations["sector"].unique()))
 
-    @property
+    @cached_property
     def clusters(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.soft_skills["cluster"]))
 
-    @property
+    @cached_property
     def skill_cluster_index(self) -> np.ndarray:
         """Cluster number of each soft skill, in :attr:`clusters` order."""
         return _read_only(np.array([self.clusters.index(c) for c in self.soft_skills["cluster"]]))
 
-    @property
+    @cached_property
     def soft_skill_order_version(self) -> str:
         digest = hashlib.sha256("\n".join(self.skill_ids).encode()).hexdigest()[:12]
         return f"soft-skills/{self.n_soft_skills}/{digest}"

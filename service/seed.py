@@ -152,3 +152,28 @@ def seed_demo(ctx, *, n_seekers: int = 300, n_vacancies: int = 250, seed: int = 
         for name in ("vacancies", "trainings"):
             bump(db, name)
     return True
+
+
+def add_synthetic_vacancies(ctx, n: int, *, seed: int = 11, chunk: int = 5_000) -> int:
+    """Store *n* more synthetic open vacancies, spread over the demo employers (load checks)."""
+    from matching.synthetic.market import MarketConfig, generate_vacancies
+
+    taxonomy = ctx.taxonomy
+    with ctx.sessions() as db:
+        employers = list(db.scalars(select(Organisation.id).where(Organisation.kind == "employer")))
+    if not employers:
+        raise ValueError("no employer organisation to own the vacancies; seed the demo region first")
+    config = MarketConfig(n_seekers=1, n_vacancies=n, n_trainings=1, seed=seed)
+    vacancies = generate_vacancies(config, taxonomy, np.random.default_rng(seed))
+    at = datetime.now(timezone.utc)
+    prefix = f"vac-s{seed}-"
+    for start in range(0, n, chunk):
+        part = vacancies.take(np.arange(start, min(start + chunk, n)))
+        owners = [employers[k % len(employers)] for k in range(start, start + part.n)]
+        rows = [{"vacancy_id": d["vacancy_id"], "employer_id": d["employer_id"], "status": "open", "document": d,
+                 "version": 1, "created_by": None, "created_at": at, "updated_at": at}
+                for d in vacancy_documents(taxonomy, part, owners, id_prefix=prefix)]
+        with ctx.sessions() as db, db.begin():
+            db.execute(insert(VacancyRecord), rows)
+            bump(db, "vacancies")
+    return n

@@ -1,7 +1,8 @@
 """Platform settings from environment variables, or a ``.env`` file beside the process.
 
-Every setting is named ``SKILLPASS_<NAME>``; the environment wins over the file. A bad
-value fails at start-up with the variable named, never later in a request.
+Every setting is named ``SKILLPASS_<NAME>`` (the platform's folder is ``SKILLPASS_PLATFORM_DIR``,
+because ``SKILLPASS_DATA_DIR`` already names the reference-data folder); the environment wins
+over the file. A bad value fails at start-up with the variable named, never in a request.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+
+# Fields whose variable is not simply SKILLPASS_<FIELD>.
+_VARIABLE_NAMES = {"data_dir": "SKILLPASS_PLATFORM_DIR"}
 
 
 class SettingsError(ValueError):
@@ -33,11 +38,18 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+def _default_platform_dir() -> Path:
+    # Outside any checkout: the signing keys live here, and the key store refuses a folder
+    # that git could pick up.
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "skillpass"
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the platform needs to start; see the README's "Platform" section."""
 
-    data_dir: Path = Path("skillpass-data")
+    data_dir: Path = field(default_factory=_default_platform_dir)
     database_url: str = ""  # empty: a SQLite file in data_dir
     secret_key: str = ""    # empty: one generated and kept in data_dir (stable across restarts)
     host: str = "127.0.0.1"
@@ -84,11 +96,11 @@ class Settings:
         for f in fields(cls):
             if f.name == "extra":
                 continue
-            variable = f"SKILLPASS_{f.name.upper()}"
+            variable = _VARIABLE_NAMES.get(f.name, f"SKILLPASS_{f.name.upper()}")
             if variable not in source:
                 continue
             raw = source[variable]
-            kind = type(f.default)
+            kind = Path if f.name == "data_dir" else type(f.default)
             try:
                 if kind is bool:
                     if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -44,6 +45,17 @@ def build_context(settings: Settings) -> ServiceContext:
                           scorer=_load_scorer(settings, taxonomy), secret_key=settings.resolved_secret_key())
 
 
+def _warm_catalogues(ctx: ServiceContext) -> None:
+    from service.api.catalogue import snapshot
+
+    try:
+        with ctx.sessions() as db:
+            catalogue = snapshot(ctx, db)
+            catalogue.vacancies, catalogue.trainings, catalogue.seekers  # noqa: B018 (built on access)
+    except Exception:  # a failed warm-up only means the first request builds the views
+        logging.getLogger("skillpass.api").exception("warming the catalogue views failed")
+
+
 def create_app(settings: Settings | None = None, *, start_worker: bool = True) -> FastAPI:
     settings = settings or Settings.load()
     ctx = build_context(settings)
@@ -53,6 +65,9 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Build the catalogue views in the background, so the first recommendation after a
+        # start does not pay for parsing every stored vacancy (seconds at 100,000).
+        threading.Thread(target=_warm_catalogues, args=(ctx,), name="warm-catalogues", daemon=True).start()
         worker = None
         if start_worker:
             from service.jobs.supervisor import JobSupervisor

@@ -33,6 +33,7 @@ class IngestReceipt:
 def ingest_events(db: Session, session_id: str, batch: list[dict]) -> IngestReceipt:
     """Store the new events of *batch* in an open session; a bad batch raises before any write."""
     _check_event_ids(batch)
+    _lock_open_session(db, session_id)
     ids = {str(event["event_id"]) for event in batch if isinstance(event, dict) and "event_id" in event}
     stored = _stored_with_ids(db, session_id, ids)
     session = SkillsprintSession(session_id)
@@ -43,15 +44,23 @@ def ingest_events(db: Session, session_id: str, batch: list[dict]) -> IngestRece
                          {event_id for _, event_id, _ in stored})
     if new_rows:
         db.execute(insert(AssessmentEvent), new_rows)
-    total = db.execute(update(SkillsprintSessionRecord)
-                       .where(SkillsprintSessionRecord.id == session_id, SkillsprintSessionRecord.status == "open")
+    total = db.execute(update(SkillsprintSessionRecord).where(SkillsprintSessionRecord.id == session_id)
                        .values(n_events=SkillsprintSessionRecord.n_events + len(new_rows))
                        .returning(SkillsprintSessionRecord.n_events)
-                       .execution_options(synchronize_session=False)).scalar_one_or_none()
-    if total is None:
+                       .execution_options(synchronize_session=False)).scalar_one()
+    return IngestReceipt(accepted=receipt.accepted, repeated=receipt.repeated, stored_total=total)
+
+
+def _lock_open_session(db: Session, session_id: str) -> None:
+    """Take the session's write lock before reading its events, so concurrent batches of one
+    session run one after the other and each sees what the one before stored."""
+    locked = db.execute(update(SkillsprintSessionRecord)
+                        .where(SkillsprintSessionRecord.id == session_id, SkillsprintSessionRecord.status == "open")
+                        .values(n_events=SkillsprintSessionRecord.n_events)
+                        .execution_options(synchronize_session=False)).rowcount
+    if not locked:
         raise ApiError(409, f"Skillsprint session {session_id!r} is finished; it takes no more events",
                        field="path.session_id")
-    return IngestReceipt(accepted=receipt.accepted, repeated=receipt.repeated, stored_total=total)
 
 
 def load_session(db: Session, session_id: str) -> SkillsprintSession:

@@ -167,8 +167,9 @@ def failure_reason(exc: BaseException) -> str:
 
 
 def run_job(session_factory, taxonomy: Taxonomy, scorer, spec: JobSpec, out: Path,
-            on_stage: Callable[[str], None]) -> dict:
-    """Load, match, explain and write one job's results to *out*; returns the summary.
+            on_stage: Callable[[str], None]) -> tuple[dict, np.ndarray]:
+    """Load, match, explain and write one job's results to *out*; returns the summary
+    and the account ids of the seekers the batch matched.
 
     *on_stage* is called at every stage boundary; raising from it stops the job there.
     """
@@ -182,4 +183,4 @@ def run_job(session_factory, taxonomy: Taxonomy, scorer, spec: JobSpec, out: Pat
         tables = result_tables(run, taxonomy, scorer, spec.parameters.get("language", "en"))
     summary = job_summary(run, spec, tables, type(scorer).__name__, timer)
     write_results(out, tables, summary)
-    return summary
+    return summary, inputs.seekers.ids

@@ -14,18 +14,17 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from assessment.quality import FLAGS
-from assessment.skillsprint import Engine, SkillsprintResult
+from assessment.skillsprint import BATTERY, Engine, SkillsprintResult, instrument
 from passport.evidence import evidence_from_profile
 from passport.issuance import add_evidence, issue_from_profile
 from passport.models import LanguageSkill, Location, Passport, Preferences
 from passport.taxonomy import Taxonomy
 from service.api.access import acting_for_seeker
 from service.api.audit import audit
-from service.api.deps import Context, Db, role_caller
+from service.api.deps import Caller, Context, Db, role_caller
 from service.api.errors import ApiError, not_found
 from service.api.passport_store import history_of, record_of_holder, save_history
 from service.api.security import Principal
@@ -36,9 +35,41 @@ router = APIRouter(tags=["sessions"])
 
 SeekerOrCoach = role_caller("seeker", "coach")
 RESOURCE = "skillsprint_session"
-# Concurrent batches of one session can collide on an event's key; the loser re-checks its
-# batch against what the winner stored, which turns the collision into a repeat or a 422.
-INGEST_ATTEMPTS = 3
+
+
+class ScaleOut(BaseModel):
+    id: str
+    label_en: str
+    label_nl: str
+    meaning: str
+    reliability: str
+
+
+class EventFieldOut(BaseModel):
+    name: str
+    type: str
+    description: str
+    nullable: bool
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: list[str] | None = None
+
+
+class EventSchemaOut(BaseModel):
+    instrument: str
+    keys: dict[str, str]
+    fields: list[EventFieldOut]
+
+
+class InstrumentOut(BaseModel):
+    id: str
+    version: str
+    title_en: str
+    title_nl: str
+    trials: int
+    min_trials: int
+    scales: list[ScaleOut]
+    events: EventSchemaOut
 
 
 class PassportDetails(BaseModel):
@@ -82,7 +113,7 @@ class EventBatch(BaseModel):
     events: list[dict[str, Any]] = Field(
         min_length=1, max_length=MAX_BATCH_EVENTS,
         description="Trial events, each with event_id (unique within the session), instrument and the "
-                    "instrument's fields (see GET /taxonomy or assessment event schemas).")
+                    "instrument's fields (GET /skillsprint/instruments).")
 
 
 class BatchReceiptOut(BaseModel):
@@ -94,7 +125,8 @@ class BatchReceiptOut(BaseModel):
 class FinishIn(BaseModel):
     details: PassportDetails | None = Field(
         default=None, description="Overrides the details given at start; needed when neither exists and the "
-                                  "seeker has no passport yet.")
+                                  "seeker has no passport yet. Ignored when the seeker has a passport (change "
+                                  "its details with PATCH /seekers/{seeker_id}/passport).")
 
 
 class QualityFlag(BaseModel):
@@ -145,6 +177,12 @@ def _refuse_finished(record: SkillsprintSessionRecord) -> None:
         raise ApiError(409, f"Skillsprint session {record.id!r} is finished", field="path.session_id")
 
 
+@router.get("/skillsprint/instruments", response_model=list[InstrumentOut],
+            summary="The Skillsprint's instruments in play order, with the fields each event carries")
+def list_instruments(caller: Caller) -> list[InstrumentOut]:
+    return [InstrumentOut.model_validate(instrument(name).describe()) for name, _, _ in BATTERY]
+
+
 @router.post("/seekers/{seeker_id}/sessions", response_model=SessionOut, status_code=status.HTTP_201_CREATED,
              summary="Start a Skillsprint session for a seeker (the seeker, or their job coach)")
 def start_session(seeker_id: str, caller: SeekerOrCoach, db: Db, ctx: Context,
@@ -164,19 +202,9 @@ def start_session(seeker_id: str, caller: SeekerOrCoach, db: Db, ctx: Context,
 @router.post("/sessions/{session_id}/events", response_model=BatchReceiptOut,
              summary="Send a batch of Skillsprint events; repeats and any order are safe")
 def send_events(session_id: str, body: EventBatch, caller: SeekerOrCoach, db: Db) -> BatchReceiptOut:
-    for _ in range(INGEST_ATTEMPTS):
-        try:
-            return _store_batch(db, caller, session_id, body.events)
-        except (IntegrityError, OperationalError):
-            db.rollback()
-    raise ApiError(409, "other batches of this session kept arriving at the same moment; send this batch again",
-                   field="body.events")
-
-
-def _store_batch(db: Session, caller: Principal, session_id: str, events: list[dict]) -> BatchReceiptOut:
     record = session_acted_for(db, caller, session_id)
     _refuse_finished(record)
-    receipt = ingest_events(db, record.id, events)
+    receipt = ingest_events(db, record.id, body.events)
     audit(db, caller, "session.events", resource=RESOURCE, resource_id=record.id, subject_id=record.holder_id,
           detail={"accepted": receipt.accepted, "repeated": receipt.repeated})
     db.commit()

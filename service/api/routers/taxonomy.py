@@ -175,7 +175,8 @@ def catalogue_trainings(ctx: Context) -> list[CatalogueTrainingOut]:
             training_id=training_id, kind=r["kind"], label_en=r["label_en"], label_nl=r["label_nl"], sector=r["sector"],
             duration_weeks=float(r["duration_weeks"]), cost_eur=float(r["cost_eur"]), seats=int(r["seats"]),
             min_dutch_cefr=r["min_dutch_cefr"], min_eqf=int(r["min_eqf"]),
-            prerequisite_hard_skill=r["prerequisite_hard_skill"] or None, grants_hard_skill=r["grants_hard_skill"] or None,
+            prerequisite_hard_skill=r["prerequisite_hard_skill"] or None,
+            grants_hard_skill=r["grants_hard_skill"] or None,
             dutch_cefr_uplift=int(r["dutch_cefr_uplift"]),
             uplift={s: float(raised[k]) for k, s in enumerate(taxonomy.skill_ids) if raised[k] > 0}))
     return out
