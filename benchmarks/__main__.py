@@ -18,9 +18,11 @@ from benchmarks.bench_assessment import Skillsprint
 from benchmarks.bench_assignment import AssignmentVsScipy
 from benchmarks.bench_national import National, national_rows
 from benchmarks.bench_passport import PassportCredential
+from benchmarks.bench_platform import Platform
 from benchmarks.bench_pipeline import Pipeline
 from benchmarks.bench_programme import Programme
 from benchmarks.bench_scoring import Scoring
+from benchmarks.fuzz_openapi import OpenApiFuzz
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -42,7 +44,7 @@ def main() -> None:
               "machine": machine(), "results": {}}
     only = set(sys.argv[1:])
     for bench in (AssignmentVsScipy(), Pipeline(), Programme(), PassportCredential(), Skillsprint(), Scoring(),
-                  National()):
+                  National(), Platform(), OpenApiFuzz()):
         if only and type(bench).__name__ not in only:
             continue
         name = type(bench).__name__

@@ -306,8 +306,8 @@ class TrainingOffer(_Record):
     label: str
     sector: str = "all"
     duration_weeks: float = Field(gt=0, le=52)
-    cost_eur: float = Field(ge=0)
-    seats: int = Field(ge=0)
+    cost_eur: float = Field(ge=0, le=1_000_000)
+    seats: int = Field(ge=0, le=100_000)
     uplift: dict[str, float] = Field(default_factory=dict)
     grants_hard_skill: str | None = None
     prerequisite_hard_skill: str | None = None

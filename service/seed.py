@@ -18,6 +18,7 @@ from passport.evidence import evidence_from_profile
 from passport.issuance import issue_passport, set_consent
 from passport.models import (CEFR_LEVELS, HardSkillClaim, LanguageSkill, Location, Preferences, Provenance,
                              Requirement, SkillProfile, TrainingOffer, Vacancy)
+from matching.candidates import Knockout, knockout_codes
 from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
 from service.api.passport_store import save_history
 from service.api.security import hash_password
@@ -123,19 +124,24 @@ def seed_demo(ctx, *, n_seekers: int = 300, n_vacancies: int = 250, seed: int = 
             demo[role] = Account(id=new_id(), username=f"demo-{role}", password_hash=password, role=role,
                                  display_name=f"Demo {role}", organisation_id=organisation)
         db.add_all(demo.values())
-        # The caseload: seeker 0 is the demo seeker, the rest sign in only through their coach.
-        holders = [demo["seeker"].id] + [new_id() for _ in range(market.seekers.n - 1)]
+        # The caseload. The demo seeker is the one with the most vacancies open to them, so the
+        # demo shows full lists; the rest sign in only through their coach.
+        codes, _, _ = knockout_codes(market.seekers, market.vacancies)
+        demo_row = int(np.argmax((codes == Knockout.FEASIBLE).sum(axis=1)))
+        holders = [new_id() for _ in range(market.seekers.n)]
+        holders[demo_row] = demo["seeker"].id
         db.add_all([Account(id=h, username=f"seeker-{h[:12]}", password_hash=None, role="seeker",
                             display_name=f"Seeker {k}", organisation_id=partner.id)
-                    for k, h in enumerate(holders[1:], start=1)])
+                    for k, h in enumerate(holders) if k != demo_row])
         db.flush()
         visible = rng.random(market.seekers.n) < 0.75
         batch = market.seekers.consent_matching.copy()
-        visible[0] = batch[0] = True
+        visible[demo_row] = batch[demo_row] = True
         for i, holder in enumerate(holders):
             save_history(db, holder, _passport_history(taxonomy, market.seekers, i, holder, at,
                                                        (bool(visible[i]), bool(batch[i]))))
-        db.add_all([CoachAssignment(coach_id=demo["coach"].id, seeker_id=h) for h in holders[:25]])
+        caseload = [demo["seeker"].id] + [h for k, h in enumerate(holders[:25]) if k != demo_row][:24]
+        db.add_all([CoachAssignment(coach_id=demo["coach"].id, seeker_id=h) for h in caseload])
         groups = market.groups
         db.execute(insert(MonitoringAttribute), [
             {"account_id": holders[i], "attribute": name, "value": str(groups[name].iloc[i]).lower()}

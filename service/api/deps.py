@@ -17,6 +17,9 @@ from service.api.context import ServiceContext
 from service.api.errors import ApiError
 from service.api.security import Principal, principal_from_api_key, principal_from_token
 
+# Paging deeper than this is a mistake or a probe; it also keeps offsets inside a 64-bit integer.
+MAX_OFFSET = 10_000_000
+
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 

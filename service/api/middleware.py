@@ -77,6 +77,10 @@ class RequestLimitsMiddleware:
         except _TooLarge:
             if status_holder["status"] != 413:
                 await refuse()
+        except Exception:
+            # The error handler outside this middleware answers 500; the access log must say so too.
+            self._log(scope, 500, started, request_id)
+            raise
         self._log(scope, status_holder["status"], started, request_id)
 
     @staticmethod

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from service.api.access import partner_organisation
 from service.api.aggregates import MONITORING_ATTRIBUTES
 from service.api.audit import audit, audit_many
-from service.api.deps import Db, role_caller
+from service.api.deps import MAX_OFFSET, Db, role_caller
 from service.api.errors import ApiError, not_found
 from service.api.security import Principal, hash_password
 from service.db.tables import (ORGANISATION_KINDS, ROLES, AccessToken, Account, AuditEntry, CoachAssignment,
@@ -217,7 +217,7 @@ def create_account(body: AccountIn, caller: AdminCaller, db: Db) -> AccountOut:
 @router.get("/accounts", response_model=AccountPage, summary="Accounts, filtered and paginated (admins only)")
 def list_accounts(caller: AdminCaller, db: Db, role: Role | None = None,
                   organisation_id: str | None = Query(None, max_length=64),
-                  limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)) -> AccountPage:
+                  limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> AccountPage:
     conditions = []
     if role is not None:
         conditions.append(Account.role == role)

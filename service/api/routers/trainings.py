@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport.models import Cefr, TrainingOffer
-from service.api.deps import Caller, Context, Db, role_caller
+from service.api.deps import MAX_OFFSET, Caller, Context, Db, role_caller
 from service.api.errors import ApiError, not_found
 from service.api.security import Principal
 from service.db.catalogue import bump
@@ -139,7 +139,7 @@ def list_trainings(caller: Caller, db: Db, ctx: Context,
                        description="Exactly this sector; 'all' lists the offers open to every sector.")] = None,
                    mine: Annotated[bool, Query(description="Only your organisation's offers (partners).")] = False,
                    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                   offset: Annotated[int, Query(ge=0)] = 0) -> TrainingPage:
+                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> TrainingPage:
     conditions = []
     if active is not None:
         conditions.append(TrainingOfferRecord.active == active)

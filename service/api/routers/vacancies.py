@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from passport.models import Cefr, Location, Requirement, Vacancy
 from passport.taxonomy import Taxonomy
-from service.api.deps import Caller, Context, Db, role_caller
+from service.api.deps import MAX_OFFSET, Caller, Context, Db, role_caller
 from service.api.errors import ApiError, not_found
 from service.api.jobposting import (JobPosting, JobPostingError, JobPostingIn, jobposting_from_vacancy,
                                     vacancy_from_jobposting)
@@ -268,7 +268,7 @@ def list_vacancies(caller: Caller, db: Db, ctx: Context,
                    employer_id: str | None = None,
                    mine: Annotated[bool, Query(description="Only your organisation's vacancies (employers).")] = False,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                   offset: Annotated[int, Query(ge=0)] = 0) -> VacancyPage:
+                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> VacancyPage:
     conditions = []
     if status is not None:
         conditions.append(VacancyRecord.status == status)
