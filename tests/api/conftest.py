@@ -20,6 +20,17 @@ from service.settings import Settings
 EINDHOVEN = Location(lat=51.4416, lon=5.4697)
 
 
+def make_app(data_dir):
+    """A platform app on its own database in *data_dir*, without the worker or the demo seed."""
+    return create_app(Settings(data_dir=data_dir, seed_demo=False, secret_key="test-secret", token_minutes=60),
+                      start_worker=False)
+
+
+def error_field(response) -> str:
+    """The first field an error body names."""
+    return response.json()["error"]["fields"][0]["field"]
+
+
 @pytest.fixture
 def api_settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path / "data", seed_demo=False, secret_key="test-secret", token_minutes=60)

@@ -11,22 +11,15 @@ from fastapi.testclient import TestClient
 
 from passport.models import TrainingOffer
 from passport.population import TrainingArrays
-from service.api.app import create_app
 from service.db import catalogue
 from service.db.tables import TrainingOfferRecord
-from service.settings import Settings
-from tests.api.conftest import People
+from tests.api.conftest import People, error_field, make_app
 
 OFFER = {"kind": "certificate_course", "label": "Heat pumps for starters", "sector": "energy_transition",
          "duration_weeks": 3, "cost_eur": 1200, "seats": 12, "uplift": {"safety_awareness": 0.3},
          "grants_hard_skill": "install_heat_pump", "prerequisite_hard_skill": "vca_basic",
          "min_dutch_cefr": "B1", "min_eqf": 2}
 ROLES = ("anonymous", "seeker", "coach", "employer", "other_employer", "analyst", "admin", "other_partner", "partner")
-
-
-def make_app(data_dir):
-    return create_app(Settings(data_dir=data_dir, seed_demo=False, secret_key="test-secret", token_minutes=60),
-                      start_worker=False)
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +56,6 @@ def stored_offers(app, partner) -> int:
 def catalogue_version(app) -> int:
     with app.state.ctx.sessions() as db:
         return catalogue.version(db, "trainings")
-
-
-def error_field(response) -> str:
-    return response.json()["error"]["fields"][0]["field"]
 
 
 # ----------------------------------------------------------------------------- who may do what

@@ -10,22 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from passport.models import Vacancy
-from service.api.app import create_app
 from service.db import catalogue
 from service.db.tables import VacancyRecord
-from service.settings import Settings
-from tests.api.conftest import People
+from tests.api.conftest import People, error_field, make_app
 
 EINDHOVEN = {"lat": 51.4416, "lon": 5.4697, "municipality_id": "eindhoven"}
 BODY = {"occupation_id": "heat_pump_technician", "location": EINDHOVEN, "openings": 2}
 POSTING = {"@context": "https://schema.org", "@type": "JobPosting", "title": "Lasser",
            "occupationalCategory": "Lasser", "jobLocation": {"address": {"addressLocality": "Helmond"}}}
 ROLES = ("anonymous", "seeker", "coach", "partner", "other_partner", "analyst", "admin", "other_employer", "employer")
-
-
-def make_app(data_dir):
-    return create_app(Settings(data_dir=data_dir, seed_demo=False, secret_key="test-secret", token_minutes=60),
-                      start_worker=False)
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +55,6 @@ def stored_vacancies(app, employer) -> int:
 def catalogue_version(app) -> int:
     with app.state.ctx.sessions() as db:
         return catalogue.version(db, "vacancies")
-
-
-def error_field(response) -> str:
-    return response.json()["error"]["fields"][0]["field"]
 
 
 # ----------------------------------------------------------------------------- who may do what
