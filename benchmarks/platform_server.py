@@ -59,7 +59,7 @@ def start_server(data_dir: Path, *, port: int | None = None, seed: bool = False,
             if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
                 return RunningServer(process, base_url, log_path)
         except httpx.HTTPError:
-            pass
+            pass  # not listening yet: try again after the pause below
         time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s; see {log_path}")

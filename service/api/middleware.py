@@ -94,4 +94,4 @@ class RequestLimitsMiddleware:
 
 
 class _TooLarge(Exception):
-    pass
+    """Raised from the receive wrapper once the body passes the limit."""

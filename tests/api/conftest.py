@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -110,3 +111,16 @@ class People:
 @pytest.fixture
 def people(app) -> People:
     return People(app)
+
+
+@contextmanager
+def access_world(data_dir):
+    """One platform for a whole access table: (app, client, people, cast), where *cast* holds
+    another seeker, a coach with and one without the caseload, and every other role."""
+    app = make_app(data_dir)
+    with TestClient(app) as client:
+        people = People(app)
+        cast = {"other_seeker": people.actor("seeker"), "coach": people.actor("coach"),
+                "coach_without_caseload": people.actor("coach")}
+        cast.update({role: people.actor(role) for role in ("employer", "partner", "analyst", "admin")})
+        yield app, client, people, cast

@@ -6,18 +6,15 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from passport.credential import verify_credential
 from passport.keys import KeyStore
 from passport.models import Location, Vacancy
-from service.api.app import create_app
 from service.db.catalogue import version as catalogue_version
 from service.db.tables import (AccessToken, Account, AuditEntry, Base, Connection, MonitoringAttribute, Outcome,
                                PassportRecord, VacancyRecord)
-from service.settings import Settings
-from tests.api.conftest import People
+from tests.api.conftest import access_world
 
 GONOGO = [{"event_id": f"g{i}", "instrument": "gonogo", "trial": i, "t_ms": 1600.0 * i,
            "stimulus": "go" if i % 4 else "nogo", "responded": bool(i % 4), "rt_ms": 420.0 if i % 4 else None}
@@ -270,15 +267,8 @@ ENDPOINTS = {
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """One platform for the whole access table, with an account of every role but the seeker."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("passport-access") / "data", seed_demo=False,
-                        secret_key="test-secret", token_minutes=60)
-    app = create_app(settings, start_worker=False)
-    with TestClient(app) as client:
-        people = People(app)
-        cast = {"other_seeker": people.actor("seeker"), "coach": people.actor("coach"),
-                "coach_without_caseload": people.actor("coach")}
-        cast.update({role: people.actor(role) for role in ("employer", "partner", "analyst", "admin")})
-        yield app, client, people, cast
+    with access_world(tmp_path_factory.mktemp("passport-access") / "data") as world_:
+        yield world_
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))

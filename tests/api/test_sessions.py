@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from assessment.skillsprint import Engine, simulate_skillsprint
-from service.api.app import create_app
 from service.api.session_store import ingest_events
 from service.db.tables import AssessmentEvent, AuditEntry, PassportRecord, SkillsprintSessionRecord
-from service.settings import Settings
-from tests.api.conftest import People
+from tests.api.conftest import access_world
 
 DETAILS = {"education_eqf": 3, "location": {"lat": 51.4416, "lon": 5.4697},
            "languages": [{"language": "nl", "cefr": "B1"}], "preferences": {"max_travel_km": 30}}
@@ -286,15 +283,8 @@ EXPECTED = {"self": "ok", "other_seeker": 404, "coach": "ok", "coach_without_cas
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """One platform for the whole access table, with an account of every role but the seeker."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("session-access") / "data", seed_demo=False,
-                        secret_key="test-secret", token_minutes=60)
-    app = create_app(settings, start_worker=False)
-    with TestClient(app) as client:
-        people = People(app)
-        cast = {"other_seeker": people.actor("seeker"), "coach": people.actor("coach"),
-                "coach_without_caseload": people.actor("coach")}
-        cast.update({role: people.actor(role) for role in ("employer", "partner", "analyst", "admin")})
-        yield app, client, people, cast
+    with access_world(tmp_path_factory.mktemp("session-access") / "data") as world_:
+        yield world_
 
 
 def _prepared_session(app, seeker, events) -> str:
