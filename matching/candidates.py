@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from matching.bits import derived
 from matching.features import pair_features
 from matching.parallel import map_ranges, score_pairs
 from matching.timing import StageTimer
@@ -116,7 +117,7 @@ def knockout_codes(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index
     language = seekers.dutch_cefr[s, None] < vacancies.min_dutch_cefr[None, :]
     # Missing must-haves counted by one small matrix product instead of a pair loop.
     lacking = (~seekers.hard[s]).astype(np.float32)
-    must_have = (lacking @ vacancies.must_have.T.astype(np.float32)) > 0.5
+    must_have = (lacking @ must_have_columns(vacancies)) > 0.5
     failing = {Knockout.NO_CONSENT: no_consent, Knockout.HOURS: hours, Knockout.SECTOR_EXCLUDED: excluded,
                Knockout.TRAVEL: travel,
                Knockout.LANGUAGE: language, Knockout.MUST_HAVE: must_have}
@@ -132,12 +133,12 @@ def road_distance_km(chord_sq) -> np.ndarray:
 
 
 def _vacancy_units(vacancies: VacancyArrays) -> np.ndarray:
-    # Blocks share the vacancy side; cache its unit vectors on the (frozen) arrays object.
-    cached = vacancies.__dict__.get("_units")
-    if cached is None:
-        cached = unit_vectors(vacancies.lat, vacancies.lon)
-        object.__setattr__(vacancies, "_units", cached)
-    return cached
+    return derived(vacancies, "_units", lambda: unit_vectors(vacancies.lat, vacancies.lon))
+
+
+def must_have_columns(vacancies: VacancyArrays) -> np.ndarray:
+    """Must-haves as a float32 (hard skills × vacancies) matrix, for counting missing ones by a product."""
+    return derived(vacancies, "_must_columns", lambda: np.ascontiguousarray(vacancies.must_have.T, dtype=np.float32))
 
 
 class FeatureScorer:

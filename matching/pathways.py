@@ -20,7 +20,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from matching.candidates import CandidateGraph, Knockout, _top_k_within, block_size_for, knockout_codes, road_distance_km
+from matching.candidates import (CandidateGraph, Knockout, _top_k_within, block_size_for, knockout_codes,
+                                must_have_columns, road_distance_km)
 from matching.parallel import map_ranges, score_pairs
 from matching.timing import StageTimer
 from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
@@ -128,7 +129,7 @@ def _unlock_triples(seekers, vacancies, trainings, eligible, start, stop, max_tr
     # over the block instead of a (pairs × hard skills) table: where exactly one is
     # missing, the sum is its id.
     lacking = (~seekers.hard[start:stop]).astype(np.float32)
-    must = vacancies.must_have.T.astype(np.float32)
+    must = must_have_columns(vacancies)
     ids = np.arange(1, lacking.shape[1] + 1, dtype=np.float32)
     n_missing = np.rint((lacking @ must)[local_s, v]).astype(np.int32)
     missing_id = np.rint(((lacking * ids) @ must)[local_s, v]).astype(np.int64) - 1

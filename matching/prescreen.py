@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matching.bits import count_bits, derived, pack_bits
 from matching.features import skill_fit_terms
 from matching.vacancy_types import VacancyTypes
 from passport.population import SeekerArrays, VacancyArrays
@@ -97,6 +98,43 @@ def type_terms(seekers: SeekerArrays, seeker_bits: np.ndarray, rows: np.ndarray,
     return np.stack(occupation_fit + [coverage, language, education, sector, hours], axis=2).astype(np.float32)
 
 
+def pair_terms(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index, vacancy_index, travel_ratio,
+               proxies: OccupationProxies, requirement_above: np.ndarray) -> np.ndarray:
+    """All :data:`TERMS` for given pairs, ``(n_pairs, len(TERMS))`` float32.
+
+    The same quantities as :func:`type_terms` plus the vacancy and travel terms, read per
+    pair instead of per type: for a few seekers against many vacancies there is nothing
+    to gain from grouping vacancies first.
+    """
+    s, v = np.asarray(seeker_index), np.asarray(vacancy_index)
+    out = np.empty((len(s), len(TERMS)), dtype=np.float32)
+    if len(s) == 0:
+        return out
+    people, local = np.unique(s, return_inverse=True)
+    p_meet, shortfall, surplus = skill_fit_terms(seekers.levels[people][:, None, :], seekers.se[people][:, None, :],
+                                                 proxies.required[None, :, :])
+    weight = proxies.importance[None, :, :] / proxies.weight_sum[None, :, None]
+    occupation = vacancies.occupation[v]
+    for column, term in enumerate((p_meet, shortfall, surplus)):
+        out[:, column] = (weight * term).sum(axis=2)[local, occupation]
+
+    # Packed bits: one AND and popcount per 64 hard skills instead of a (pairs × hard skills) table.
+    nice_bits = derived(vacancies, "_nice_bits", lambda: pack_bits(vacancies.nice_to_have))
+    n_nice = derived(vacancies, "_nice_count", lambda: vacancies.nice_to_have.sum(axis=1).astype(np.float32))[v]
+    held = count_bits(nice_bits[v] & pack_bits(seekers.hard[people])[local])
+    out[:, 3] = np.where(n_nice > 0, held / np.maximum(n_nice, 1.0), 1.0)
+    out[:, 4] = np.clip(seekers.dutch_cefr[s].astype(np.float32) - vacancies.min_dutch_cefr[v], 0.0, 2.0)
+    out[:, 5] = np.clip(seekers.eqf[s].astype(np.float32) - vacancies.min_eqf[v], -2.0, 2.0)
+    out[:, 6] = seekers.sector_pref[s, vacancies.sector[v]]
+    overlap = (np.minimum(seekers.hours_max[s], vacancies.hours_max[v])
+               - np.maximum(seekers.hours_min[s], vacancies.hours_min[v])).astype(np.float32)
+    span = np.maximum(vacancies.hours_max[v] - vacancies.hours_min[v], 1).astype(np.float32)
+    out[:, 7] = np.clip(overlap / span, 0.0, 1.0)
+    out[:, 8] = requirement_above[v]
+    out[:, 9] = travel_ratio
+    return out
+
+
 @dataclass(frozen=True)
 class Prescreen:
     """Fitted weights: intercept, then one per :data:`TERMS`; and how they were obtained."""
@@ -120,6 +158,10 @@ class Prescreen:
     @property
     def travel_weight(self) -> float:
         return float(self.weights[-1])
+
+    def estimate(self, terms: np.ndarray) -> np.ndarray:
+        """Log-odds estimate for rows of all :data:`TERMS` (see :func:`pair_terms`)."""
+        return terms @ self.weights[1:].astype(np.float32) + np.float32(self.intercept)
 
     def type_table(self, terms: np.ndarray, eligible: np.ndarray) -> np.ndarray:
         """Log-odds estimate per (seeker, type) without the travel term; −inf where ineligible."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -273,6 +274,13 @@ class _Phrasebook:
                    hard_held=held.astype(object), hard_missing=missing.astype(object),
                    hard_labels=hard_labels, sectors=sectors,
                    place=_ordinal_en if language == "en" else _place_nl)
+
+
+@lru_cache(maxsize=16)
+def _phrasebook(language: str, taxonomy: Taxonomy) -> _Phrasebook:
+    # One per language and taxonomy (hashed by identity): building it fills every label,
+    # which costs more than wording a page of pairs.
+    return _Phrasebook.build(language, taxonomy)
 
 
 def _as_text(values) -> np.ndarray:
@@ -834,7 +842,7 @@ def explain_pairs(seekers: SeekerArrays, vacancies: VacancyArrays, trainings: Tr
     probability = np.asarray(model.score_pairs(X), dtype=np.float64)
     kinds = _reason_kinds(taxonomy)
     grouped = _kind_totals(contributions, kinds)
-    pairs = _Pairs.build(seekers, vacancies, taxonomy, s, v, X, _Phrasebook.build(language, taxonomy))
+    pairs = _Pairs.build(seekers, vacancies, taxonomy, s, v, X, _phrasebook(language, taxonomy))
     # Skills named once are not named again for the same pair (strengths first, then gaps).
     named = np.zeros((len(s), taxonomy.n_soft_skills), dtype=bool)
     strengths = _reason_texts(grouped, kinds, pairs, named, strength=True, limit=max_strengths)
@@ -867,4 +875,24 @@ def explain_pairs(seekers: SeekerArrays, vacancies: VacancyArrays, trainings: Tr
     })
 
 
-__all__ = ["LANGUAGES", "MIN_CONTRIBUTION", "MIN_TRAINING_GAIN", "explain_pairs", "pair_contributions"]
+def course_texts(seekers: SeekerArrays, vacancies: VacancyArrays, trainings: TrainingArrays, taxonomy: Taxonomy,
+                 seeker_index, vacancy_index, training_index, *, language: str = "en") -> np.ndarray:
+    """What a given course does for each pair, worded as :func:`explain_pairs` words its ``training_text``.
+
+    For a pathway the course is already chosen (it grants the missing must-have), so
+    nothing is scored; ranks are not known here and the text says so.
+    """
+    _check_language(language)
+    s = _check_index("seeker_index", seeker_index, seekers.n)
+    v = _check_index("vacancy_index", vacancy_index, vacancies.n)
+    t = _check_index("training_index", training_index, trainings.n)
+    if not len(s) == len(v) == len(t):
+        raise ValueError(f"training_index: expected {len(s)} values (one per pair), got {len(v)} vacancies "
+                         f"and {len(t)} courses")
+    pairs = _Pairs.build(seekers, vacancies, taxonomy, s, v, None, _phrasebook(language, taxonomy))
+    nothing = np.zeros(len(s), dtype=np.int64)
+    return _training_texts(pairs, trainings, taxonomy, language, t, nothing, nothing, None)
+
+
+__all__ = ["LANGUAGES", "MIN_CONTRIBUTION", "MIN_TRAINING_GAIN", "course_texts", "explain_pairs",
+           "pair_contributions"]

@@ -16,19 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matching.bits import pack_bits
 from matching.candidates import N_REASONS, Knockout
 from passport.population import SeekerArrays, VacancyArrays
-
-
-def pack_bits(flags: np.ndarray) -> np.ndarray:
-    """Boolean rows → rows of uint64 words, bit *j* of word *j // 64* for column *j*."""
-    flags = np.asarray(flags, dtype=bool)
-    n, width = flags.shape
-    n_words = max(1, -(-width // 64))
-    packed = np.packbits(flags, axis=1, bitorder="little")
-    padded = np.zeros((n, n_words * 8), dtype=np.uint8)
-    padded[:, :packed.shape[1]] = packed
-    return padded.view(np.uint64).reshape(n, n_words)
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,6 +26,7 @@ from pydantic_core import from_json
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
+from matching.bits import pack_bits
 from matching.candidates import FeatureScorer
 from passport.models import PRIOR_LEVEL, PRIOR_SE, TrainingOffer
 from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
@@ -100,15 +101,6 @@ class SeekerView:
         mask = self._open_to_all.copy()
         mask[self._rows_naming.get(employer_id, np.empty(0, dtype=np.int64))] = True
         return mask
-
-
-def pack_bits(mask: np.ndarray) -> np.ndarray:
-    """Boolean rows (n, n_bits) as uint64 words (n, ceil(n_bits / 64)), bit j of the row = column j."""
-    mask = np.atleast_2d(mask)
-    packed = np.packbits(mask, axis=1, bitorder="little")
-    padded = np.zeros((len(mask), -(-packed.shape[1] // 8) * 8), dtype=np.uint8)
-    padded[:, : packed.shape[1]] = packed
-    return padded.view(np.uint64)
 
 
 def _take_rows(obj, index):

@@ -19,16 +19,18 @@ import pandas as pd
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from matching.bits import pack_bits
 from matching.candidates import KNOCKOUT_TEXT, CandidateGraph, FeatureScorer, Knockout, knockout_codes, road_distance_km
 from matching.parallel import score_pairs
 from matching.pathways import generate_pathways, training_eligibility
-from matching.reasons import explain_pairs
+from matching.reasons import course_texts, explain_pairs
+from matching.shortlist import seeker_shortlist
 from passport.models import Passport, Vacancy
 from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
 from passport.taxonomy import Taxonomy
 from service.api.access import acting_for_seeker, employer_organisation
 from service.api.audit import audit, audit_many
-from service.api.catalogue import VacancyView, pack_bits, pair_scorer, snapshot
+from service.api.catalogue import VacancyView, pair_scorer, snapshot
 from service.api.deps import Context, Db, role_caller
 from service.api.errors import ApiError, not_found
 from service.api.passport_store import passport_of, record_of_holder
@@ -161,12 +163,18 @@ def best_first(score: np.ndarray, k: int) -> np.ndarray:
     return candidates[order][:k]
 
 
-def _suggestion(explained: pd.DataFrame, i: int) -> TrainingSuggestion | None:
-    training_id = explained["training_id"].iat[i]
+def _columns(explained: pd.DataFrame) -> dict[str, np.ndarray]:
+    # Whole columns once: reading a string cell at a time from pandas costs more than the wording.
+    return {name: explained[name].to_numpy() for name in
+            ("strengths", "gaps", "training_id", "training_text", "probability_after_training")}
+
+
+def _suggestion(explained: dict[str, np.ndarray], i: int) -> TrainingSuggestion | None:
+    training_id = explained["training_id"][i]
     if not training_id:
         return None
-    return TrainingSuggestion(training_id=training_id, text=explained["training_text"].iat[i],
-                              probability_after=round(float(explained["probability_after_training"].iat[i]), 4))
+    return TrainingSuggestion(training_id=training_id, text=explained["training_text"][i],
+                              probability_after=round(float(explained["probability_after_training"][i]), 4))
 
 
 def own_seeker_arrays(passport: Passport, taxonomy: Taxonomy) -> SeekerArrays:
@@ -185,30 +193,17 @@ def _pathway_pool(seeker: SeekerArrays, view: VacancyView, trainings: TrainingAr
     """
     lacking = ~seeker.hard[0]
     grantable = trainings.grants[eligible[0]].any(axis=0) & lacking
-    must_have = view.must_have_bits
+    rows = np.flatnonzero((codes == Knockout.MUST_HAVE) & ~failing[Knockout.SECTOR_EXCLUDED][0])
+    must_have = view.must_have_bits[rows]
     n_missing = np.bitwise_count(must_have & pack_bits(lacking)).sum(axis=1)
     n_grantable = np.bitwise_count(must_have & pack_bits(grantable)).sum(axis=1)
-    near = np.flatnonzero((codes == Knockout.MUST_HAVE) & ~failing[Knockout.SECTOR_EXCLUDED][0]
-                          & (n_missing == 1) & (n_grantable == 1))
+    near = rows[(n_missing == 1) & (n_grantable == 1)]
     if len(near) <= PATHWAY_POOL:
         return near
     vacancies = view.arrays
     weight = vacancies.importance[near]
     shortfall = (weight * np.maximum(vacancies.required[near] - seeker.levels[0], 0.0)).sum(axis=1) / weight.sum(axis=1)
     return np.sort(near[np.argpartition(shortfall, PATHWAY_POOL)[:PATHWAY_POOL]])
-
-
-def _course_texts(seeker, vacancies, trainings, training, vacancy, scorer, taxonomy, language) -> np.ndarray:
-    """Each pair's text about its own course (the pairs are of the one seeker)."""
-    courses = trainings.take(np.unique(training))
-    zeros = np.zeros(len(vacancy), np.int64)
-    explained = explain_pairs(seeker, vacancies, courses, taxonomy, zeros, vacancy, scorer.scorer, language=language)
-    texts = explained["training_text"].to_numpy(dtype=object)
-    # Rarely another of these courses would raise a fit more without opening the vacancy: word the own one.
-    for i in np.flatnonzero(explained["training_id"].to_numpy(dtype=object) != trainings.ids[training]):
-        texts[i] = explain_pairs(seeker, vacancies, trainings.take(training[i:i + 1]), taxonomy, zeros[:1],
-                                 vacancy[i:i + 1], scorer.scorer, language=language)["training_text"].iat[0]
-    return texts
 
 
 def _pathways(seeker: SeekerArrays, vacancies: VacancyView, trainings: TrainingArrays, codes, failing,
@@ -234,7 +229,8 @@ def _pathways(seeker: SeekerArrays, vacancies: VacancyView, trainings: TrainingA
     options = options.take(order[np.sort(first)][:PATHWAYS_SHOWN])
     if options.n == 0:
         return []
-    texts = _course_texts(seeker, subset, trainings, options.training, options.vacancy, scorer, taxonomy, language)
+    texts = course_texts(seeker, subset, trainings, taxonomy, np.zeros(options.n, np.int64), options.vacancy,
+                         options.training, language=language)
     hard_ids = np.asarray(taxonomy.hard_skill_ids, dtype=object)
     missing = subset.must_have[options.vacancy] & ~seeker.hard[0]
     out = []
@@ -257,21 +253,23 @@ def recommend(passport: Passport, vacancies: VacancyView, trainings: TrainingArr
     codes, failing, chord_sq = knockout_codes(seeker, vacancies.arrays)
     codes = codes[0]
     feasible = np.flatnonzero(codes == Knockout.FEASIBLE)
+    n_feasible = len(feasible)
     distance = road_distance_km(chord_sq[0, feasible])
-    score = score_pairs(scorer, seeker, vacancies.arrays, np.zeros(len(feasible), np.int64), feasible, distance)
+    scored, score = seeker_shortlist(seeker, vacancies.arrays, 0, feasible, distance, scorer)
+    feasible, distance = feasible[scored], distance[scored]
     explain = best_first(score, max(k, EXPLAIN_AT_LEAST))
     items = []
     if explain.size:
         v = feasible[explain]
-        explained = explain_pairs(seeker, vacancies.arrays, trainings, taxonomy, np.zeros(len(v), np.int64), v,
-                                  scorer.scorer, language=language)
+        explained = _columns(explain_pairs(seeker, vacancies.arrays, trainings, taxonomy, np.zeros(len(v), np.int64),
+                                           v, scorer.scorer, language=language))
         for i, position in enumerate(explain[:k]):
             row = feasible[position]
             items.append(Recommendation(
                 vacancy_id=vacancies.arrays.ids[row], title=vacancies.titles[row],
                 occupation_id=vacancies.occupation_ids[row], employer_id=vacancies.employer_ids[row],
                 score=round(float(score[position]), 4), distance_km=round(float(distance[position]), 1),
-                strengths=explained["strengths"].iat[i], gaps=explained["gaps"].iat[i],
+                strengths=explained["strengths"][i], gaps=explained["gaps"][i],
                 training=_suggestion(explained, i)))
     counts = np.bincount(codes, minlength=len(Knockout))
     words = _KNOCKOUT_WORDS[language]
@@ -279,7 +277,7 @@ def recommend(passport: Passport, vacancies: VacancyView, trainings: TrainingArr
                    for reason in Knockout if reason != Knockout.FEASIBLE and counts[reason]]
     return Recommendations(
         seeker_id=passport.holder_id, passport_id=passport.passport_id, language=language,
-        open_vacancies=vacancies.n, feasible=len(feasible), items=items,
+        open_vacancies=vacancies.n, feasible=n_feasible, items=items,
         pathways=_pathways(seeker, vacancies, trainings, codes, failing, scorer, taxonomy, language),
         knocked_out=sorted(knocked_out, key=lambda item: -item.count))
 
@@ -377,15 +375,15 @@ def vacancy_candidates(vacancy_id: str, caller: Employer, db: Db, ctx: Context,
     explain = best_first(score, max(k, EXPLAIN_AT_LEAST))
     items = []
     if explain.size:
-        explained = explain_pairs(seekers.arrays, vacancy, trainings, taxonomy, s[explain], zeros[explain],
-                                  scorer.scorer, competitors=(s, zeros, score), language=language)
+        explained = _columns(explain_pairs(seekers.arrays, vacancy, trainings, taxonomy, s[explain], zeros[explain],
+                                           scorer.scorer, competitors=(s, zeros, score), language=language))
         arrays = seekers.arrays
         for i, position in enumerate(explain[:k]):
             row = s[position]
             items.append(Candidate(
                 seeker_id=seekers.holder_ids[row], passport_id=arrays.ids[row],
                 score=round(float(score[position]), 4), distance_km=round(float(distance[position]), 1),
-                strengths=explained["strengths"].iat[i], gaps=explained["gaps"].iat[i],
+                strengths=explained["strengths"][i], gaps=explained["gaps"][i],
                 training=_suggestion(explained, i),
                 profile=_profile(arrays.levels[row], arrays.se[row], arrays.measured[row], taxonomy)))
     audit_many(db, caller, "candidates.list", resource="vacancy", resource_id=vacancy_id,

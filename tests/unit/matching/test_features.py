@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from matching.features import CORE_FEATURES, OCCUPATION_FEATURES, feature_names, pair_features, pair_features_frame, skill_fit_terms
@@ -80,3 +82,21 @@ def test_the_fast_normal_cdf_matches_scipy_within_float32_resolution():
     assert np.abs(cdf32 - ndtr(z)).max() < 5e-7
     # Monotone, as the scorer's monotonicity guarantees need.
     assert np.all(np.diff(cdf64) >= -1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(cut=st.integers(1, 2_999), chunk=st.sampled_from([1, 7, 64, 4_096]))
+def test_a_pairs_features_do_not_depend_on_the_batch_it_is_in(small_market, taxonomy, cut, chunk):
+    import matching.features as features
+
+    rng = np.random.default_rng(1)
+    s = rng.integers(0, small_market.seekers.n, 3_000)
+    v = rng.integers(0, small_market.vacancies.n, 3_000)
+    whole = pair_features(small_market.seekers, small_market.vacancies, s, v, taxonomy)
+    default, features.PAIR_CHUNK = features.PAIR_CHUNK, chunk
+    try:
+        parts = [pair_features(small_market.seekers, small_market.vacancies, s[a:b], v[a:b], taxonomy)
+                 for a, b in ((0, cut), (cut, 3_000))]
+    finally:
+        features.PAIR_CHUNK = default
+    np.testing.assert_array_equal(np.concatenate(parts), whole)

@@ -12,7 +12,7 @@ from matching.candidates import FeatureScorer, generate_candidates
 from matching.features import CORE_FEATURES, feature_names, pair_features
 from matching.learned import AdditivePlacementModel, schema_monotonic_cst
 from matching.pathways import training_eligibility
-from matching.reasons import LANGUAGES, explain_pairs, pair_contributions
+from matching.reasons import LANGUAGES, course_texts, explain_pairs, pair_contributions
 from matching.synthetic import generate_market
 from tests.arrays import replace_row
 
@@ -321,3 +321,23 @@ def test_no_pairs_give_an_empty_frame(market, rule):
     assert list(out.columns) == ["seeker_id", "vacancy_id", "probability", "strengths", "gaps", "training_id",
                                  "training_text", "probability_after_training", "rank_now",
                                  "rank_after_training", "candidates"]
+
+
+def test_course_texts_word_a_chosen_course_as_explain_pairs_does(market, graph, rule, taxonomy):
+    s, v = first_pairs(graph, 60)
+    out = explain_pairs(market.seekers, market.vacancies, market.trainings, taxonomy, s, v, rule)
+    rows = np.flatnonzero(out.training_id.to_numpy(dtype=object) != "")
+    assert rows.size, "the fixture should give some pairs a course"
+    chosen = np.array([market.trainings.ids.tolist().index(t) for t in out.training_id.iloc[rows]])
+    texts = course_texts(market.seekers, market.vacancies, market.trainings, taxonomy, s[rows], v[rows], chosen)
+    assert texts.tolist() == out.training_text.iloc[rows].tolist()
+    dutch = course_texts(market.seekers, market.vacancies, market.trainings, taxonomy, s[rows], v[rows], chosen,
+                         language="nl")
+    assert all(text.startswith("De cursus '") for text in dutch)
+
+
+def test_course_texts_need_one_course_per_pair(market, taxonomy):
+    with pytest.raises(ValueError, match="training_index"):
+        course_texts(market.seekers, market.vacancies, market.trainings, taxonomy, [0, 1], [0, 1], [0])
+    with pytest.raises(ValueError, match="training_index"):
+        course_texts(market.seekers, market.vacancies, market.trainings, taxonomy, [0], [0], [market.trainings.n])
