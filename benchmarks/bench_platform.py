@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -47,8 +48,8 @@ def skillsprint_events(n_players: int, seed: int = 3) -> list[list[dict]]:
 
 
 class Platform:
-    params = [{"vacancies": 100_000, "seconds": 20, "threads": 4, "batch": 100}]
-    fast_params = [{"vacancies": 10_000, "seconds": 6, "threads": 4, "batch": 100}]
+    params = [{"vacancies": 100_000, "seconds": 20, "threads": 4, "batch": 100, "web_workers": 2}]
+    fast_params = [{"vacancies": 10_000, "seconds": 6, "threads": 4, "batch": 100, "web_workers": 2}]
 
     def run(self, param: dict) -> dict:
         from service.api.app import build_context
@@ -64,15 +65,22 @@ class Platform:
         seeding_s = time.perf_counter() - started
         ctx.engine.dispose()
 
-        server = start_server(data_dir, worker=False)
+        server = start_server(data_dir, worker=False, web_workers=param.get("web_workers", 1))
         try:
             base = server.base_url
             coach = _token(base, "demo-coach", DEMO_PASSWORD)
             caseload = [s["seeker_id"] for s in httpx.get(f"{base}/coaches/me/caseload", headers=coach,
                                                          timeout=30).json()]
-            # The first request builds the in-memory vacancy arrays; that is start-up, not load.
+            # The first request in each HTTP process builds its in-memory vacancy arrays; that is
+            # start-up, not load. New connections land on any process, so warm several in parallel.
             warm = time.perf_counter()
-            httpx.get(f"{base}/seekers/{caseload[0]}/recommendations", headers=coach, timeout=300).raise_for_status()
+
+            def warm_up(i):
+                httpx.get(f"{base}/seekers/{caseload[i % len(caseload)]}/recommendations", headers=coach,
+                          timeout=300).raise_for_status()
+
+            with ThreadPoolExecutor(param.get("web_workers", 1)) as pool:
+                list(pool.map(warm_up, range(4 * param.get("web_workers", 1))))
             first_request_s = time.perf_counter() - warm
 
             def recommend(client, t, i):
@@ -117,7 +125,8 @@ class Platform:
         peers = self._in_process_peers(settings, caseload, players[0], batch)
         rec, ing = recommendations.summary(), ingest_result.summary()
         return {
-            "vacancies": param["vacancies"], "threads": param["threads"], "seeding_s": round(seeding_s, 1),
+            "vacancies": param["vacancies"], "threads": param["threads"], "web_workers": param.get("web_workers", 1),
+            "seeding_s": round(seeding_s, 1),
             "first_recommendation_s": round(first_request_s, 2),
             "recommendations": rec, "recommendations_one_client": single.summary(), "ingest": ing,
             "peer_recommendation_ms": peers["recommendation_ms"], "peer_ingest_events_per_s": peers["events_per_s"],

@@ -35,13 +35,13 @@ class RunningServer:
 
 
 def start_server(data_dir: Path, *, port: int | None = None, seed: bool = False, worker: bool = True,
-                 timeout: float = 120.0, env: dict | None = None) -> RunningServer:
+                 timeout: float = 120.0, env: dict | None = None, web_workers: int = 1) -> RunningServer:
     """`skillpass serve` in a child process; returns once /health answers."""
     port = port or free_port()
     log_path = Path(data_dir) / "server.log"
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--platform-dir", str(data_dir)]
+               "--platform-dir", str(data_dir), "--web-workers", str(web_workers)]
     if not seed:
         command.append("--no-seed")
     if not worker:

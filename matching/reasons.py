@@ -828,6 +828,15 @@ def explain_pairs(seekers: SeekerArrays, vacancies: VacancyArrays, trainings: Tr
     the largest rise in the model's probability, if that rise is at least
     :data:`MIN_TRAINING_GAIN`; ties go to the shorter course, then the lower index.
     """
+    return pd.DataFrame(explain_pairs_columns(
+        seekers, vacancies, trainings, taxonomy, seeker_index, vacancy_index, model, competitors=competitors,
+        language=language, max_strengths=max_strengths, max_gaps=max_gaps))
+
+
+def explain_pairs_columns(seekers: SeekerArrays, vacancies: VacancyArrays, trainings: TrainingArrays, taxonomy: Taxonomy,
+                          seeker_index, vacancy_index, model, *, competitors=None, language: str = "en",
+                          max_strengths: int = 2, max_gaps: int = 2) -> dict[str, np.ndarray]:
+    """:func:`explain_pairs` as a dict of column arrays: for callers that read whole columns."""
     _check_language(language)
     max_strengths = _check_count("max_strengths", max_strengths)
     max_gaps = _check_count("max_gaps", max_gaps)
@@ -859,7 +868,7 @@ def explain_pairs(seekers: SeekerArrays, vacancies: VacancyArrays, trainings: Tr
     training_text = _training_texts(pairs, trainings, taxonomy, language, best, rank_now, rank_after,
                                     None if ranked_in is None else candidates)
     training_ids = np.asarray(trainings.ids, dtype=object)
-    return pd.DataFrame({
+    return {
         "seeker_id": np.asarray(seekers.ids, dtype=object)[s],
         "vacancy_id": np.asarray(vacancies.ids, dtype=object)[v],
         "probability": probability,
@@ -872,7 +881,7 @@ def explain_pairs(seekers: SeekerArrays, vacancies: VacancyArrays, trainings: Tr
         "rank_now": _nullable_int(rank_now, unknown),
         "rank_after_training": _nullable_int(rank_after, unknown | no_training),
         "candidates": _nullable_int(candidates, unknown),
-    })
+    }
 
 
 def course_texts(seekers: SeekerArrays, vacancies: VacancyArrays, trainings: TrainingArrays, taxonomy: Taxonomy,
@@ -894,5 +903,5 @@ def course_texts(seekers: SeekerArrays, vacancies: VacancyArrays, trainings: Tra
     return _training_texts(pairs, trainings, taxonomy, language, t, nothing, nothing, None)
 
 
-__all__ = ["LANGUAGES", "MIN_CONTRIBUTION", "MIN_TRAINING_GAIN", "course_texts", "explain_pairs",
+__all__ = ["LANGUAGES", "MIN_CONTRIBUTION", "MIN_TRAINING_GAIN", "course_texts", "explain_pairs", "explain_pairs_columns",
            "pair_contributions"]

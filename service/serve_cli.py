@@ -27,24 +27,58 @@ def serve_command(
     data_dir: Path = typer.Option(None, "--platform-dir", help="Where the SQLite file, keys and job results live (SKILLPASS_PLATFORM_DIR)."),
     no_seed: bool = typer.Option(False, "--no-seed", help="Do not seed the demo region into an empty database."),
     workers_off: bool = typer.Option(False, "--no-worker", help="Do not start the batch-job worker process."),
+    web_workers: int = typer.Option(None, "--web-workers",
+                                    help="HTTP processes (SKILLPASS_WEB_WORKERS, default 1); one per core serves "
+                                         "concurrent clients best."),
 ):
     """Start the platform (API and OpenAPI docs at /docs) on the configured database."""
-    import logging
-
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.middleware import log_requests_to_stderr
 
-    # One JSON line per request on stderr (service/api/middleware.py); no personal data in it.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logging.getLogger("skillpass").addHandler(handler)
-
-    settings = _settings(host=host, port=port, data_dir=data_dir, seed_demo=False if no_seed else None)
+    log_requests_to_stderr()
+    settings = _settings(host=host, port=port, data_dir=data_dir, seed_demo=False if no_seed else None,
+                         web_workers=web_workers)
     console.print(f"skillpass platform on http://{settings.host}:{settings.port} (docs at /docs), "
-                  f"database {settings.resolved_database_url.split('@')[-1]}")
-    app = create_app(settings, start_worker=not workers_off)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+                  f"database {settings.resolved_database_url.split('@')[-1]}, {settings.web_workers} HTTP process(es)")
+    if settings.web_workers == 1:
+        app = create_app(settings, start_worker=not workers_off)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+        return
+    _serve_with_processes(settings, start_worker=not workers_off)
+
+
+def _serve_with_processes(settings: Settings, *, start_worker: bool) -> None:
+    """Several HTTP processes on one port; migrations, seeding and the job supervisor stay here.
+
+    uvicorn starts each process from an import string, so the settings travel in the
+    environment. Every process builds its own catalogue views; they agree because each
+    reads the same catalogue change counters from the database.
+    """
+    import os
+
+    import uvicorn
+
+    from service.api.app import build_context
+
+    ctx = build_context(settings)  # migrates the database once, before any HTTP process starts
+    if settings.seed_demo:
+        from service.seed import seed_demo
+        seed_demo(ctx)
+    ctx.engine.dispose()
+    os.environ.update(settings.environment())
+    supervisor = None
+    if start_worker:
+        from service.jobs.supervisor import JobSupervisor
+        supervisor = JobSupervisor(settings)
+        supervisor.start()
+    try:
+        uvicorn.run("service.api.app:create_http_worker_app", factory=True, workers=settings.web_workers,
+                    host=settings.host, port=settings.port, log_level="info", access_log=False)
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
 
 
 @db_app.command("upgrade")

@@ -54,6 +54,9 @@ class Settings:
     secret_key: str = ""    # empty: one generated and kept in data_dir (stable across restarts)
     host: str = "127.0.0.1"
     port: int = 8000
+    # HTTP processes. Each holds its own copy of the catalogue views; requests are
+    # GIL-bound, so concurrent clients need more than one process to use more than one core.
+    web_workers: int = 1
     token_minutes: int = 12 * 60
     max_request_bytes: int = 2 * 1024 * 1024
     seed_demo: bool = True
@@ -119,9 +122,22 @@ class Settings:
         settings.check()
         return settings
 
+    def environment(self) -> dict[str, str]:
+        """These settings as ``SKILLPASS_*`` variables: what :meth:`load` reads back to equal settings."""
+        out = {}
+        for f in fields(self):
+            if f.name == "extra":
+                continue
+            value = getattr(self, f.name)
+            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            out[_VARIABLE_NAMES.get(f.name, f"SKILLPASS_{f.name.upper()}")] = text
+        return out
+
     def check(self) -> None:
         if not 1 <= self.port <= 65535:
             raise SettingsError("SKILLPASS_PORT", f"must lie in 1–65535, got {self.port}")
+        if not 1 <= self.web_workers <= 64:
+            raise SettingsError("SKILLPASS_WEB_WORKERS", f"must lie in 1–64, got {self.web_workers}")
         if self.token_minutes < 1:
             raise SettingsError("SKILLPASS_TOKEN_MINUTES", "must be at least 1")
         if self.max_request_bytes < 1024:

@@ -56,10 +56,11 @@ def _warm_catalogues(ctx: ServiceContext) -> None:
         logging.getLogger("skillpass.api").exception("warming the catalogue views failed")
 
 
-def create_app(settings: Settings | None = None, *, start_worker: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, *, start_worker: bool = True, seed: bool = True) -> FastAPI:
+    """The platform app; ``seed=False`` leaves seeding to whoever prepared the database."""
     settings = settings or Settings.load()
     ctx = build_context(settings)
-    if settings.seed_demo:
+    if seed and settings.seed_demo:
         from service.seed import seed_demo
         seed_demo(ctx)
 
@@ -92,3 +93,15 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_request_bytes)
     logging.getLogger("skillpass").setLevel(logging.INFO)
     return app
+
+
+def create_http_worker_app() -> FastAPI:
+    """One of several HTTP processes (``SKILLPASS_WEB_WORKERS`` > 1); uvicorn calls it in each.
+
+    The parent process (``skillpass serve``) has already migrated and seeded the database,
+    runs the one batch-job supervisor and put its settings in the environment.
+    """
+    from service.api.middleware import log_requests_to_stderr
+
+    log_requests_to_stderr()
+    return create_app(Settings.load(), start_worker=False, seed=False)

@@ -14,6 +14,16 @@ import uuid
 log = logging.getLogger("skillpass.access")
 
 
+def log_requests_to_stderr() -> None:
+    """One JSON line per request on stderr; no personal data in it. Safe to call twice."""
+    platform_log = logging.getLogger("skillpass")
+    if not any(getattr(h, "_skillpass_access", False) for h in platform_log.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._skillpass_access = True
+        platform_log.addHandler(handler)
+
+
 def _error(status: int, code: str, message: str, request_id: str) -> bytes:
     return json.dumps({"error": {"status": status, "code": code, "message": message, "fields": [],
                                  "request_id": request_id}}).encode()

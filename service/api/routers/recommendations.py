@@ -15,7 +15,6 @@ from dataclasses import replace
 from typing import Annotated, Literal
 
 import numpy as np
-import pandas as pd
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
@@ -23,7 +22,7 @@ from matching.bits import pack_bits
 from matching.candidates import KNOCKOUT_TEXT, CandidateGraph, FeatureScorer, Knockout, knockout_codes, road_distance_km
 from matching.parallel import score_pairs
 from matching.pathways import generate_pathways, training_eligibility
-from matching.reasons import course_texts, explain_pairs
+from matching.reasons import course_texts, explain_pairs_columns
 from matching.shortlist import seeker_shortlist
 from passport.models import Passport, Vacancy
 from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
@@ -163,12 +162,6 @@ def best_first(score: np.ndarray, k: int) -> np.ndarray:
     return candidates[order][:k]
 
 
-def _columns(explained: pd.DataFrame) -> dict[str, np.ndarray]:
-    # Whole columns once: reading a string cell at a time from pandas costs more than the wording.
-    return {name: explained[name].to_numpy() for name in
-            ("strengths", "gaps", "training_id", "training_text", "probability_after_training")}
-
-
 def _suggestion(explained: dict[str, np.ndarray], i: int) -> TrainingSuggestion | None:
     training_id = explained["training_id"][i]
     if not training_id:
@@ -201,8 +194,9 @@ def _pathway_pool(seeker: SeekerArrays, view: VacancyView, trainings: TrainingAr
     if len(near) <= PATHWAY_POOL:
         return near
     vacancies = view.arrays
-    weight = vacancies.importance[near]
-    shortfall = (weight * np.maximum(vacancies.required[near] - seeker.levels[0], 0.0)).sum(axis=1) / weight.sum(axis=1)
+    weight = vacancies.importance.take(near, axis=0)
+    gap = np.maximum(vacancies.required.take(near, axis=0) - seeker.levels[0], 0.0)
+    shortfall = np.einsum("ij,ij->i", weight, gap) / weight.sum(axis=1)
     return np.sort(near[np.argpartition(shortfall, PATHWAY_POOL)[:PATHWAY_POOL]])
 
 
@@ -261,8 +255,8 @@ def recommend(passport: Passport, vacancies: VacancyView, trainings: TrainingArr
     items = []
     if explain.size:
         v = feasible[explain]
-        explained = _columns(explain_pairs(seeker, vacancies.arrays, trainings, taxonomy, np.zeros(len(v), np.int64),
-                                           v, scorer.scorer, language=language))
+        explained = explain_pairs_columns(seeker, vacancies.arrays, trainings, taxonomy,
+                                          np.zeros(len(v), np.int64), v, scorer.scorer, language=language)
         for i, position in enumerate(explain[:k]):
             row = feasible[position]
             items.append(Recommendation(
@@ -375,8 +369,8 @@ def vacancy_candidates(vacancy_id: str, caller: Employer, db: Db, ctx: Context,
     explain = best_first(score, max(k, EXPLAIN_AT_LEAST))
     items = []
     if explain.size:
-        explained = _columns(explain_pairs(seekers.arrays, vacancy, trainings, taxonomy, s[explain], zeros[explain],
-                                           scorer.scorer, competitors=(s, zeros, score), language=language))
+        explained = explain_pairs_columns(seekers.arrays, vacancy, trainings, taxonomy, s[explain], zeros[explain],
+                                          scorer.scorer, competitors=(s, zeros, score), language=language)
         arrays = seekers.arrays
         for i, position in enumerate(explain[:k]):
             row = s[position]
