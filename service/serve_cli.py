@@ -35,6 +35,7 @@ def serve_command(
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.http_protocol import HTTP_PROTOCOL
     from service.api.middleware import log_requests_to_stderr
 
     log_requests_to_stderr()
@@ -44,7 +45,8 @@ def serve_command(
                   f"database {settings.resolved_database_url.split('@')[-1]}, {settings.web_workers} HTTP process(es)")
     if settings.web_workers == 1:
         app = create_app(settings, start_worker=not workers_off)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False,
+                    http=HTTP_PROTOCOL)
         return
     _serve_with_processes(settings, start_worker=not workers_off)
 
@@ -61,6 +63,7 @@ def _serve_with_processes(settings: Settings, *, start_worker: bool) -> None:
     import uvicorn
 
     from service.api.app import build_context
+    from service.api.http_protocol import HTTP_PROTOCOL
 
     ctx = build_context(settings)  # migrates the database once, before any HTTP process starts
     if settings.seed_demo:
@@ -75,7 +78,7 @@ def _serve_with_processes(settings: Settings, *, start_worker: bool) -> None:
         supervisor.start()
     try:
         uvicorn.run("service.api.app:create_http_worker_app", factory=True, workers=settings.web_workers,
-                    host=settings.host, port=settings.port, log_level="info", access_log=False)
+                    host=settings.host, port=settings.port, log_level="info", access_log=False, http=HTTP_PROTOCOL)
     finally:
         if supervisor is not None:
             supervisor.stop()
