@@ -14,7 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-THREADS = max(1, min(2, os.cpu_count() or 1))
+def _threads() -> int:
+    # SKILLPASS_THREADS lets a process that shares the cores with others (one of several
+    # HTTP processes) keep to its share instead of oversubscribing them.
+    wanted = os.environ.get("SKILLPASS_THREADS")
+    return max(1, int(wanted)) if wanted and wanted.isdigit() else max(1, min(2, os.cpu_count() or 1))
+
+
+THREADS = _threads()
 # Below this many rows the thread hand-off costs more than it saves.
 MIN_ROWS_PER_THREAD = 20_000
 

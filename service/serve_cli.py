@@ -71,6 +71,12 @@ def _serve_with_processes(settings: Settings, *, start_worker: bool) -> None:
         seed_demo(ctx)
     ctx.engine.dispose()
     os.environ.update(settings.environment())
+    # Each HTTP process gets its share of the cores for its own threads and BLAS: two
+    # processes that each spin two BLAS threads on two cores slow each other down
+    # (measured: four clients got fewer lists per second than one).
+    share = str(max(1, (os.cpu_count() or 1) // settings.web_workers))
+    for variable in ("SKILLPASS_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, share)
     supervisor = None
     if start_worker:
         from service.jobs.supervisor import JobSupervisor
