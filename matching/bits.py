@@ -30,6 +30,16 @@ def count_bits(words: np.ndarray) -> np.ndarray:
     return (counts[:, 0] if words.shape[1] == 1 else counts.sum(axis=1)).astype(np.float32)
 
 
+def packed(arrays, field: str) -> np.ndarray:
+    """``pack_bits(arrays.<field>)``, built once per frozen arrays object (e.g. ``packed(seekers, "hard")``)."""
+    return derived(arrays, f"_packed_{field}", lambda: pack_bits(getattr(arrays, field)))
+
+
+def set_count(arrays, field: str) -> np.ndarray:
+    """Flags set per row of ``arrays.<field>``, float32, built once per frozen arrays object."""
+    return derived(arrays, f"_set_count_{field}", lambda: count_bits(packed(arrays, field)))
+
+
 def derived(arrays, name: str, build):
     """``build()``, kept on the frozen *arrays* object under *name* after the first call.
 

@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from matching.bits import count_bits, derived, pack_bits
+from matching.bits import count_bits, derived, pack_bits, packed, set_count
 from passport.geography import haversine_km, road_km
 from passport.population import SeekerArrays, VacancyArrays
 from passport.taxonomy import Taxonomy
@@ -166,20 +166,19 @@ def _rows(array: np.ndarray, index: np.ndarray) -> np.ndarray:
 def _vacancy_side(vacancies: VacancyArrays, taxonomy: Taxonomy):
     """Per-vacancy pieces every chunk of pairs reads, built once per vacancy catalogue.
 
-    Importance as shares of the vacancy's total, each cluster's share, hard skills as bit
-    words, and the essential skills of the vacancy's occupation as bit words.
+    Importance as shares of the vacancy's total, each cluster's share, and the essential
+    skills of the vacancy's occupation as bit words.
     """
     def build():
         share = vacancies.importance / vacancies.importance.sum(axis=1, keepdims=True)
         cluster_share = np.column_stack([share[:, c].sum(axis=1) for c in _cluster_columns(taxonomy)])
         essential = pack_bits(np.asarray(taxonomy.occupation_essential, dtype=bool))
-        return (share.astype(np.float32), cluster_share.astype(np.float32), pack_bits(vacancies.must_have),
-                pack_bits(vacancies.nice_to_have), count_bits(pack_bits(vacancies.nice_to_have)),
-                essential.take(vacancies.occupation, axis=0))
+        return share.astype(np.float32), cluster_share.astype(np.float32), essential.take(vacancies.occupation, axis=0)
     return derived(vacancies, "_feature_side", build)
 
 
-def _cluster_columns(taxonomy: Taxonomy) -> list:
+@lru_cache(maxsize=8)
+def _cluster_columns(taxonomy: Taxonomy) -> tuple:
     """Per cluster, its soft-skill columns: a slice when they are adjacent (a view, no copy)."""
     cluster = np.asarray(taxonomy.skill_cluster_index)
     columns = []
@@ -187,7 +186,7 @@ def _cluster_columns(taxonomy: Taxonomy) -> list:
         index = np.flatnonzero(cluster == c)
         adjacent = len(index) > 0 and index[-1] - index[0] + 1 == len(index)
         columns.append(slice(int(index[0]), int(index[-1]) + 1) if adjacent else index)
-    return columns
+    return tuple(columns)
 
 
 def _weighted_sum(values: np.ndarray, share: np.ndarray) -> np.ndarray:
@@ -197,8 +196,7 @@ def _weighted_sum(values: np.ndarray, share: np.ndarray) -> np.ndarray:
 
 
 def _fill_features(out, seekers, vacancies, s, v, taxonomy, distance_km) -> None:
-    share, cluster_share, must_bits, nice_bits, n_nice, essential_bits = _vacancy_side(vacancies, taxonomy)
-    held_bits = derived(seekers, "_hard_bits", lambda: pack_bits(seekers.hard))
+    share, cluster_share, essential_bits = _vacancy_side(vacancies, taxonomy)
     share = _rows(share, v)
     levels = _rows(seekers.levels, s)
     p_meet, shortfall, surplus = skill_fit_terms(levels, _rows(seekers.se, s), _rows(vacancies.required, v))
@@ -210,10 +208,10 @@ def _fill_features(out, seekers, vacancies, s, v, taxonomy, distance_km) -> None
     out[:, 1] = _weighted_sum(shortfall, share)
     out[:, 2] = _weighted_sum(surplus, share)
 
-    held = _rows(held_bits, s)
-    out[:, 3] = count_bits(_rows(must_bits, v) & ~held)
-    nice_held = count_bits(_rows(nice_bits, v) & held)
-    nice_total = n_nice.take(v)
+    held = _rows(packed(seekers, "hard"), s)
+    out[:, 3] = count_bits(_rows(packed(vacancies, "must_have"), v) & ~held)
+    nice_held = count_bits(_rows(packed(vacancies, "nice_to_have"), v) & held)
+    nice_total = set_count(vacancies, "nice_to_have").take(v)
     out[:, 4] = np.where(nice_total > 0, nice_held / np.maximum(nice_total, 1.0), 1.0)
     eqf = seekers.eqf.take(s).astype(np.float32)
     out[:, 5] = eqf - vacancies.min_eqf.take(v)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.bits import count_bits, derived, pack_bits
+from matching.bits import count_bits, packed, set_count
 from matching.features import skill_fit_terms
 from matching.vacancy_types import VacancyTypes
 from passport.population import SeekerArrays, VacancyArrays
@@ -119,9 +119,8 @@ def pair_terms(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index, va
         out[:, column] = (weight * term).sum(axis=2)[local, occupation]
 
     # Packed bits: one AND and popcount per 64 hard skills instead of a (pairs × hard skills) table.
-    nice_bits = derived(vacancies, "_nice_bits", lambda: pack_bits(vacancies.nice_to_have))
-    n_nice = derived(vacancies, "_nice_count", lambda: vacancies.nice_to_have.sum(axis=1).astype(np.float32))[v]
-    held = count_bits(nice_bits[v] & pack_bits(seekers.hard[people])[local])
+    n_nice = set_count(vacancies, "nice_to_have")[v]
+    held = count_bits(packed(vacancies, "nice_to_have")[v] & packed(seekers, "hard")[s])
     out[:, 3] = np.where(n_nice > 0, held / np.maximum(n_nice, 1.0), 1.0)
     out[:, 4] = np.clip(seekers.dutch_cefr[s].astype(np.float32) - vacancies.min_dutch_cefr[v], 0.0, 2.0)
     out[:, 5] = np.clip(seekers.eqf[s].astype(np.float32) - vacancies.min_eqf[v], -2.0, 2.0)

@@ -30,12 +30,13 @@ from typing import Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from matching.bits import packed
 from matching.candidates import N_REASONS, CandidateGraph, PairScoreFn, _group_then_best_key, _top_k_within, generate_candidates
 from matching.parallel import THREADS, _executor
 from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescreen, type_terms
 from matching.spatial_reach import GridProjection, VacancyGrid
 from matching.timing import StageTimer
-from matching.vacancy_types import block_eligibility, block_knockout_counts, pack_bits, vacancy_types
+from matching.vacancy_types import block_eligibility, block_knockout_counts, vacancy_types
 from passport.geography import (EARTH_RADIUS_KM, ROAD_DETOUR, chord_squared_for_km,
                                 km_from_chord_squared, road_km, unit_vectors)
 from passport.population import SeekerArrays, VacancyArrays
@@ -94,7 +95,7 @@ class _Context:
         self.types = vacancy_types(vacancies)
         self.proxies = OccupationProxies.from_vacancies(vacancies)
         self.requirement_above = self.proxies.requirement_above(vacancies)
-        self.seeker_bits = pack_bits(seekers.hard)
+        self.seeker_bits = packed(seekers, "hard")
         projection = GridProjection.covering((seekers.lat, seekers.lon), (vacancies.lat, vacancies.lon))
         self.grid = VacancyGrid(projection, vacancies.lat, vacancies.lon, cell_km)
         self.seeker_x, self.seeker_y = projection.xy(seekers.lat, seekers.lon)

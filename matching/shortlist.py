@@ -14,8 +14,8 @@ shortlist works in two stages, as retrieval systems do:
 
 The best ``keep`` pairs by the stand-in are scored exactly. When a seeker has no more
 feasible vacancies than ``keep`` every one is scored and the list is exact; above that,
-how often the exact top 10 survives is measured (:func:`shortlist_recall`, and the
-platform benchmark over the demo region), not assumed.
+how often the exact top 10 survives is measured (``tests/unit/matching/test_shortlist.py``
+and the 100,000-vacancy platform database, see the README), not assumed.
 """
 
 from __future__ import annotations

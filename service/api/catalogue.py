@@ -26,7 +26,6 @@ from pydantic_core import from_json
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from matching.bits import pack_bits
 from matching.candidates import FeatureScorer
 from passport.models import PRIOR_LEVEL, PRIOR_SE, TrainingOffer
 from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
@@ -60,11 +59,6 @@ class VacancyView:
     @property
     def n(self) -> int:
         return self.arrays.n
-
-    @cached_property
-    def must_have_bits(self) -> np.ndarray:
-        """Must-haves as bit sets (see :func:`pack_bits`), to count missing ones with a popcount."""
-        return pack_bits(self.arrays.must_have)
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,7 +18,7 @@ import numpy as np
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from matching.bits import pack_bits
+from matching.bits import count_bits, pack_bits, packed
 from matching.candidates import KNOCKOUT_TEXT, CandidateGraph, FeatureScorer, Knockout, knockout_codes, road_distance_km
 from matching.parallel import score_pairs
 from matching.pathways import generate_pathways, training_eligibility
@@ -187,9 +187,9 @@ def _pathway_pool(seeker: SeekerArrays, view: VacancyView, trainings: TrainingAr
     lacking = ~seeker.hard[0]
     grantable = trainings.grants[eligible[0]].any(axis=0) & lacking
     rows = np.flatnonzero((codes == Knockout.MUST_HAVE) & ~failing[Knockout.SECTOR_EXCLUDED][0])
-    must_have = view.must_have_bits[rows]
-    n_missing = np.bitwise_count(must_have & pack_bits(lacking)).sum(axis=1)
-    n_grantable = np.bitwise_count(must_have & pack_bits(grantable)).sum(axis=1)
+    must_have = packed(view.arrays, "must_have")[rows]
+    n_missing = count_bits(must_have & pack_bits(lacking))
+    n_grantable = count_bits(must_have & pack_bits(grantable))
     near = rows[(n_missing == 1) & (n_grantable == 1)]
     if len(near) <= PATHWAY_POOL:
         return near
