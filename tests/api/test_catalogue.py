@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
+from matching.bits import pack_bits
 from matching.synthetic.market import MarketConfig, generate_vacancies
 from passport.issuance import issue_from_profile, set_consent
 from passport.models import HardSkillClaim, LanguageSkill, Location, Passport, Preferences, SkillProfile, Vacancy
@@ -19,7 +20,6 @@ from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
 from service.api import catalogue
 from service.api.catalogue import (
     CatalogueError,
-    pack_bits,
     seeker_arrays_from_documents,
     snapshot,
     vacancy_arrays_from_documents,
