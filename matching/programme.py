@@ -39,18 +39,17 @@ from fractions import Fraction
 
 import numpy as np
 
-from matching.working_set import WorkingSetAssignment
-from matching.candidates import _top_k_within
 from matching.options import OptionGraph
 from matching.policy import InfeasiblePolicyError, MatchingPolicy
+from matching.price_search import BoxStepCuttingPlanes, market_prices
+from matching.side_constraints import Prices, SideConstraints
+from matching.working_set import WorkingSetAssignment
 
 WEIGHT_SCALE = 1_000_000
 # Instances up to this many options that pricing leaves with a gap go to CP-SAT, for at
 # most EXACT_SECONDS: enough to prove tiny and small instances, and bounded where a
 # floor makes even 16,000 options hard.
 EXACT_OPTION_LIMIT = 20_000
-# Polyak step length multiplier at the start of the price search (halved on stalls).
-INITIAL_STEP_SCALE = 1.0
 EXACT_SECONDS = 10.0
 
 
@@ -190,88 +189,6 @@ def _flow_solve(collapse: _PairCollapse, weight: np.ndarray, allowed=None) -> np
     return picked[np.argsort(o.seeker[picked], kind="stable")]
 
 
-# --------------------------------------------------------------------------- side constraints
-
-
-@dataclass
-class _Prices:
-    seat: np.ndarray
-    budget: float
-    floor: np.ndarray
-
-
-class _SideConstraints:
-    """The constraints a flow cannot carry, with their violations and priced weights."""
-
-    def __init__(self, options: OptionGraph, policy: MatchingPolicy):
-        self.o = options
-        self.budget = policy.training_budget_eur
-        # Spend is priced per "typical pathway" rather than per euro, so the budget's
-        # subgradient is on the scale of the seat rows and the step length suits both.
-        costs = options.cost_eur[options.training >= 0]
-        self.cost_unit = float(costs.mean()) if costs.size and costs.mean() > 0 else 1.0
-        self.share = np.array([policy.min_group_share.get(n, 0.0) for n in options.group_names])
-        self.floor_rows = np.flatnonzero(self.share > 0)
-        self.pathway = options.is_pathway
-        self.t = np.maximum(options.training, 0)
-        # (member − share) per option and floor: the floor's contribution to each option's price.
-        self.floor_coef = (options.group_member[options.seeker][:, self.floor_rows].astype(np.float64)
-                           - self.share[self.floor_rows][None, :])
-
-    def active(self) -> bool:
-        return bool(self.pathway.any() or self.floor_rows.size)
-
-    def priced(self, prices: _Prices) -> np.ndarray:
-        w = self.o.weight.copy()
-        w[self.pathway] -= (prices.seat[self.t[self.pathway]]
-                            + prices.budget * self.o.cost_eur[self.pathway] / self.cost_unit)
-        if self.floor_rows.size:
-            w += self.floor_coef @ prices.floor
-        return w
-
-    def constant(self, prices: _Prices) -> float:
-        budget = prices.budget * self.budget / self.cost_unit if self.budget is not None else 0.0
-        return float(prices.seat @ self.o.seats) + budget
-
-    def violation(self, chosen: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-        """(seat use − seats, spend − budget, share·placed − group placed) — all ≤ 0 when feasible."""
-        o = self.o
-        t = o.training[chosen]
-        seat = np.bincount(t[t >= 0], minlength=o.n_trainings) - o.seats
-        spend = ((float(o.cost_eur[chosen].sum()) - self.budget) / self.cost_unit
-                 if self.budget is not None else -np.inf)
-        floor = -self.floor_coef[chosen].sum(axis=0) if self.floor_rows.size else np.zeros(0)
-        return seat.astype(np.float64), spend, floor
-
-    def feasible(self, chosen) -> bool:
-        seat, spend, floor = self.violation(chosen)
-        return bool(np.all(seat <= 0) and spend <= 1e-12 and np.all(floor <= 1e-9))
-
-    def repair_allowed(self, chosen: np.ndarray) -> np.ndarray:
-        """Options allowed in a feasible re-solve: direct ones, plus the pathways (seeker, training)
-        kept after cutting each training to its seats and the total to the budget."""
-        o = self.o
-        allowed = ~self.pathway
-        via = chosen[o.training[chosen] >= 0]
-        if via.size == 0:
-            return allowed
-        # Each training keeps its most valuable users, up to its seats (weights scaled
-        # into [0, 1], as the top-k key needs).
-        kept = via[_top_k_within(o.training[via], o.weight[via] / max(float(o.weight[via].max()), 1e-12), o.seats)]
-        if self.budget is not None:
-            value_per_euro = o.weight[kept] / np.maximum(o.cost_eur[kept], 1e-9)
-            kept = kept[np.argsort(-value_per_euro, kind="stable")]
-            kept = kept[np.cumsum(o.cost_eur[kept]) <= self.budget + 1e-9]
-        # A kept (seeker, training) may go to any vacancy its pathways reach: at most one
-        # option per seeker keeps seats and spend within what was kept.
-        combo = o.seeker.astype(np.int64) * max(o.n_trainings, 1) + self.t
-        kept_combo = np.unique(combo[kept])
-        if kept_combo.size == 0:
-            return allowed
-        position = np.minimum(np.searchsorted(kept_combo, combo), len(kept_combo) - 1)
-        return allowed | (self.pathway & (kept_combo[position] == combo))
-
-
 # --------------------------------------------------------------------------- solve
 
 
@@ -309,7 +226,7 @@ def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, 
     policy = policy or MatchingPolicy()
     started = time.perf_counter()
     _check_floors(options, policy)
-    side = _SideConstraints(options, policy)
+    side = SideConstraints(options, policy)
     collapse = _PairCollapse(options)
 
     relaxed = _flow_solve(collapse, options.weight)
@@ -345,64 +262,61 @@ def solve_programme(options: OptionGraph, policy: MatchingPolicy | None = None, 
 
 
 def _search_prices(options: OptionGraph, policy: MatchingPolicy, max_iterations: int, started: float, *,
-                   relaxed: np.ndarray, collapse: _PairCollapse, side: _SideConstraints):
-    """Projected-subgradient search for side-constraint prices, from zero prices (where
-    *relaxed* is already the flow's answer).
+                   relaxed: np.ndarray, collapse: _PairCollapse, side: SideConstraints):
+    """Search side-constraint prices from zero (where *relaxed* is already the flow's
+    answer): the training-market guess first, then box-step cutting planes
+    (:mod:`matching.price_search`). Every relaxed answer is also repaired into a feasible one.
 
     Returns (best feasible assignment or None, best bound, iterations).
     """
-    prices = _Prices(seat=np.zeros(options.n_trainings), budget=0.0, floor=np.zeros(side.floor_rows.size))
+    prices = side.zero_prices()
+    fixed = np.zeros(side.n_prices, dtype=bool)
+    fixed[options.n_trainings] = side.budget is None
+    planes = BoxStepCuttingPlanes(side.n_prices, fixed=fixed)
     best_chosen, best_value, bound = None, -np.inf, np.inf
-    step_scale = INITIAL_STEP_SCALE
-    stalls, iterations = 0, 0
+    chosen, iterations = relaxed, 0
     for iterations in range(1, max_iterations + 1):
         priced = side.priced(prices)
-        if iterations == 1:
-            chosen = relaxed  # at zero prices the relaxation is already solved
-        else:
+        if iterations > 1:
             chosen = _flow_solve(collapse, priced)
-        dual = float(priced[chosen].sum()) + side.constant(prices)
-        if dual < bound - 1e-12:
-            bound, stalls = dual, 0
-        else:
-            stalls += 1
-        repaired = chosen if side.feasible(chosen) else _repair(collapse, side, chosen, prices)
-        if repaired is not None and options.weight[repaired].sum() > best_value:
-            best_chosen, best_value = repaired, float(options.weight[repaired].sum())
-        if best_value > -np.inf and bound - best_value <= policy.relative_gap * max(abs(bound), 1e-9):
+        vacancy_price = collapse.assignment.vacancy_price / WEIGHT_SCALE
+        value = float(priced[chosen].sum()) + side.constant(prices)
+        bound = min(bound, value)
+        for candidate in (chosen if side.feasible(chosen) else None,
+                          _repair(collapse, side, chosen, prices, vacancy_price)):
+            if candidate is not None and options.weight[candidate].sum() > best_value:
+                best_chosen, best_value = candidate, float(options.weight[candidate].sum())
+        tolerance = policy.relative_gap * max(abs(bound), 1e-9)
+        if best_value > -np.inf and bound - best_value <= tolerance:
             break
         if time.perf_counter() - started > policy.time_limit_seconds:
             break
-        if stalls >= 3:
-            step_scale, stalls = step_scale / 2, 0
-        seat, spend, floor = side.violation(chosen)
-        grad_seat = np.where((seat > 0) | (prices.seat > 0), seat, 0.0)
-        grad_budget = spend if np.isfinite(spend) and (spend > 0 or prices.budget > 0) else 0.0
-        grad_floor = np.where((floor > 0) | (prices.floor > 0), floor, 0.0)
-        norm = float(grad_seat @ grad_seat + grad_budget**2 + grad_floor @ grad_floor)
-        if norm == 0:
-            break
-        target = best_value if best_value > -np.inf else 0.95 * bound
-        step = step_scale * max(bound - target, 1e-9) / norm
-        prices = _Prices(seat=np.maximum(prices.seat + step * grad_seat, 0.0),
-                         budget=max(prices.budget + step * grad_budget, 0.0),
-                         floor=np.maximum(prices.floor + step * grad_floor, 0.0))
+        planes.add(prices.vector(), value, side.dual_gradient(chosen))
+        if iterations == 1 and side.pathway.any():
+            # Read the market at the repaired answer's vacancy prices: the relaxed answer
+            # at zero prices sends far too many people through training, which distorts them.
+            feasible_price = collapse.assignment.vacancy_price / WEIGHT_SCALE
+            prices = market_prices(side, side.base_weight(prices.floor), feasible_price, prices.floor)
+            continue
+        proposal = planes.propose()
+        if planes.converged(tolerance / 10):
+            break  # the bound cannot come down further: what is left is the integrality gap
+        prices = Prices.from_vector(proposal, options.n_trainings)
     return best_chosen, bound, iterations
 
 
-def _repair(collapse: _PairCollapse, side: _SideConstraints, chosen: np.ndarray, prices: _Prices,
-            floor_tries: int = 6):
+def _repair(collapse: _PairCollapse, side: SideConstraints, chosen: np.ndarray, prices: Prices,
+            vacancy_price: np.ndarray, floor_tries: int = 6):
     """A feasible assignment near *chosen*, or None if the floors still fail.
 
     Seats and budget are made feasible by construction (see
-    :meth:`_SideConstraints.repair_allowed`); floors are met by raising their prices
+    :meth:`SideConstraints.repair_allowed`); floors are met by raising their prices
     until the re-solve meets them (a floor only ever needs more weight on its group).
     """
-    allowed = side.repair_allowed(chosen)
+    allowed = side.repair_allowed(chosen, side.base_weight(prices.floor), vacancy_price)
     floor_price = prices.floor.copy()
     for _ in range(floor_tries if side.floor_rows.size else 1):
-        weight = side.o.weight + side.floor_coef @ floor_price if side.floor_rows.size else side.o.weight
-        repaired = _flow_solve(collapse, weight, allowed)
+        repaired = _flow_solve(collapse, side.base_weight(floor_price), allowed)
         if side.feasible(repaired):
             return repaired
         _, _, floor = side.violation(repaired)

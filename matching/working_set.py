@@ -87,6 +87,9 @@ class WorkingSetAssignment:
         self.n_seekers = n_seekers
         self.working = None
         self.rounds = 0
+        # LP duals of the last solve's vacancies (integer weight units): what one more
+        # opening would be worth. The programme's repair reads pathways through them.
+        self.vacancy_price = np.zeros(len(self.openings), dtype=np.int64)
 
     def _seed(self, weight) -> np.ndarray:
         scale = max(float(weight.max()), 1.0) if weight.size else 1.0
@@ -118,6 +121,7 @@ class WorkingSetAssignment:
             violated = usable & ~working & (reduced > 0)
             if not violated.any():
                 self.working |= working
+                self.vacancy_price = price
                 return chosen
             # Partial pricing: each seeker's few most violated arcs, so the set stays small.
             candidates = np.flatnonzero(violated)
