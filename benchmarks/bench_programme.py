@@ -2,7 +2,8 @@
 
 Target (issue: matching core): 6,000 seekers, 1,500 vacancies, 40 training offers with
 seats and a budget — the whole batch (candidates, scoring, pathways, assignment) in
-under 3 s, proven optimal or within 0.1 % of the bound. Peer, measured in the same
+under 3 s, proven optimal or within 0.1 % of the bound. The policies ask for that 0.1 %
+(``relative_gap``); one more run keeps the default 10⁻⁴. Peer, measured in the same
 process: the same batch with pathways switched off (direct-only min-cost flow), so the
 speed ratio says what pathways cost and the placements say what they earn. Expected
 successful placements come from the synthetic market's hidden ground truth.
@@ -48,11 +49,14 @@ print(json.dumps({
 
 
 class Programme:
+    # The target's tolerance (0.1 % of the bound) is asked for explicitly; the last row
+    # keeps the policy's default tolerance (10⁻⁴) to show what the tighter gap costs.
     params = [
-        ((6_000, 1_500, 40), {}),
-        ((6_000, 1_500, 40), {"training_budget_eur": 60_000}),
+        ((6_000, 1_500, 40), {"relative_gap": 1e-3}),
+        ((6_000, 1_500, 40), {"training_budget_eur": 60_000, "relative_gap": 1e-3}),
         ((6_000, 1_500, 40), {"training_budget_eur": 60_000, "min_group_share": {"long_term_unemployed": 0.35},
-                              "priority_weights": {"long_term_unemployed": 1.2}}),
+                              "priority_weights": {"long_term_unemployed": 1.2}, "relative_gap": 1e-3}),
+        ((6_000, 1_500, 40), {"training_budget_eur": 60_000}),
     ]
     fast_params = params[1:2]
     param_name = "size, policy"

@@ -58,11 +58,17 @@ class BoxStepCuttingPlanes:
         self.center_value = np.inf
         self.predicted: float | None = None
 
-    def add(self, x: np.ndarray, value: float, gradient: np.ndarray) -> None:
-        """Record one evaluation; move the centre if it is good enough."""
+    def add(self, x: np.ndarray, value: float, gradient: np.ndarray, upper: float | None = None) -> None:
+        """Record one evaluation; move the centre if it is good enough.
+
+        *value* and *gradient* must define a cut below the function (exact, or from any
+        feasible inner answer); *upper*, when the value is only a lower estimate, is an
+        upper one, and the centre is judged by it so a lucky low estimate cannot hold it.
+        """
         self.points.append(np.asarray(x, dtype=np.float64))
         self.values.append(float(value))
         self.gradients.append(np.asarray(gradient, dtype=np.float64))
+        value = float(value if upper is None else upper)
         if self.predicted is None:
             # A point the model did not propose (the start, the market guess): take it if better.
             serious = value < self.center_value

@@ -87,6 +87,10 @@ class WorkingSetAssignment:
         self.n_seekers = n_seekers
         self.working = None
         self.rounds = 0
+        self.proven = False
+        # LP duals of the last solve's vacancies (integer weight units): what one more
+        # opening would be worth. The programme's repair reads pathways through them.
+        self.vacancy_price = np.zeros(len(self.openings), dtype=np.int64)
         # LP duals of the last solve's vacancies (integer weight units): what one more
         # opening would be worth. The programme's repair reads pathways through them.
         self.vacancy_price = np.zeros(len(self.openings), dtype=np.int64)
@@ -100,15 +104,23 @@ class WorkingSetAssignment:
         working[by_vacancy] = True
         return working
 
-    def solve(self, weight) -> np.ndarray:
+    def solve(self, weight, max_rounds: int | None = None) -> np.ndarray:
         """Bool mask of the chosen arcs: optimal for *all* arcs under integer *weight*
-        (arcs with weight ≤ 0 are never chosen)."""
+        (arcs with weight ≤ 0 are never chosen).
+
+        With *max_rounds*, stop after that many flow solves even if arcs outside the set
+        still price above zero: the answer is then optimal on the working set only (still
+        a valid assignment), :attr:`proven` is False, and the arcs found stay in the set
+        for the next call.
+        """
         weight = np.asarray(weight, dtype=np.int64)
         usable = weight > 0
         if self.working is None:
             self.working = self._seed(np.where(usable, weight, 0))
         working = self.working & usable
+        rounds = 0
         while True:
+            rounds += 1
             self.rounds += 1
             arcs = np.flatnonzero(working)
             local, _, _ = max_weight_assignment(self.seeker[arcs], self.vacancy[arcs], weight[arcs], self.openings,
@@ -117,14 +129,18 @@ class WorkingSetAssignment:
             chosen[arcs[local]] = True
             utility, price = assignment_duals(self.seeker[arcs], self.vacancy[arcs], weight[arcs], self.openings,
                                               local, self.n_seekers)
+            self.vacancy_price = price
             reduced = weight - utility[self.seeker] - price[self.vacancy]
             violated = usable & ~working & (reduced > 0)
-            if not violated.any():
+            self.proven = not violated.any()
+            if self.proven:
                 self.working |= working
-                self.vacancy_price = price
                 return chosen
             # Partial pricing: each seeker's few most violated arcs, so the set stays small.
             candidates = np.flatnonzero(violated)
             scale = max(float(reduced[candidates].max()), 1.0)
             keep = _top_k_within(self.seeker[candidates], reduced[candidates] / scale, ADD_PER_SEEKER)
             working[candidates[keep]] = True
+            if max_rounds is not None and rounds >= max_rounds:
+                self.working |= working
+                return chosen

@@ -115,3 +115,18 @@ def test_pricing_alone_gives_a_valid_answer_under_a_valid_bound(options, data):
     optimum = brute_force_optimum(options, policy)
     assert result.objective <= optimum + 1e-9
     assert result.bound >= optimum - 1e-6
+
+
+@given(programme_instances(max_seekers=6, max_trainings=3, max_options=14), st.integers(0, 2**31 - 1))
+def test_the_flow_bound_holds_for_any_vacancy_prices(options, seed):
+    """Σ best net option + Σ openings × price never falls below the relaxation's optimum."""
+    from matching.programme import WEIGHT_SCALE, _flow_bound, _flow_solve, _PairCollapse
+
+    collapse = _PairCollapse(options)
+    chosen = _flow_solve(collapse, options.weight)
+    optimum = float(options.weight[chosen].sum())
+    exact_price = collapse.assignment.vacancy_price / WEIGHT_SCALE
+    assert _flow_bound(collapse, options.weight, exact_price) >= optimum - 1e-9
+    assert _flow_bound(collapse, options.weight, exact_price) <= optimum + options.n_seekers / WEIGHT_SCALE
+    price = np.random.default_rng(seed).uniform(0, 1, options.n_vacancies)
+    assert _flow_bound(collapse, options.weight, price) >= optimum - 1e-9
