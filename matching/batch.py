@@ -57,10 +57,11 @@ def run_programme(seekers: SeekerArrays, vacancies: VacancyArrays, trainings: Tr
         raise ValueError(f"groups: expected {seekers.n} rows (one per seeker), got {len(groups)}")
     score_fn = FeatureScorer(scorer or RuleBasedScorer(), taxonomy)
     say("knock-outs and scoring of direct candidates")
+    with_pathways = policy.allow_pathways and trainings.n > 0
     direct = generate_candidates(seekers, vacancies, score_fn, top_k=top_k, per_opening=per_opening, timer=timer,
-                                 max_travel_km=policy.max_travel_km)
+                                 max_travel_km=policy.max_travel_km, keep_near_misses=with_pathways)
     pathways = PathwayOptions.empty()
-    if policy.allow_pathways and trainings.n:
+    if with_pathways:
         say("training pathways")
         eligible = training_eligibility(seekers, trainings, max_weeks=policy.max_training_weeks,
                                         max_cost_eur=policy.training_budget_eur)

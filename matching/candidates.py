@@ -52,6 +52,20 @@ PairScoreFn = Callable[[SeekerArrays, VacancyArrays, np.ndarray, np.ndarray, np.
 
 
 @dataclass(frozen=True, eq=False)
+class NearMisses:
+    """Pairs that fail the knock-outs only on missing must-haves or the Dutch level."""
+
+    seeker: np.ndarray
+    vacancy: np.ndarray
+    distance_km: np.ndarray
+
+    @classmethod
+    def concatenate(cls, parts: list["NearMisses"]) -> "NearMisses":
+        return cls(*(np.concatenate([getattr(p, name) for p in parts]) if parts else np.empty(0, dtype)
+                     for name, dtype in (("seeker", np.int32), ("vacancy", np.int32), ("distance_km", np.float32))))
+
+
+@dataclass(frozen=True, eq=False)
 class CandidateGraph:
     """The candidate pairs: three parallel arrays plus what was knocked out.
 
@@ -65,6 +79,9 @@ class CandidateGraph:
     knockout_counts : ndarray of shape (n_seekers, N_REASONS), int32
         For each seeker, how many vacancies fail each knock-out (a vacancy may fail
         several); column 0 counts the feasible vacancies before the top-k cut.
+    near_misses : NearMisses, optional
+        Pairs knocked out only by must-haves or Dutch, when asked for: what a training
+        could unlock (see :mod:`matching.pathways`).
     """
 
     seeker: np.ndarray
@@ -75,6 +92,7 @@ class CandidateGraph:
     n_vacancies: int
     knockout_counts: np.ndarray
     top_k: int
+    near_misses: "NearMisses | None" = None
 
     @property
     def n_pairs(self) -> int:
@@ -178,8 +196,12 @@ def _top_k_within(group, score, k) -> np.ndarray:
     # (ties between equal scores resolve the same way for the same input).
     order = np.argsort(_group_then_best_key(group, score))
     sorted_group = group[order]
-    starts = np.searchsorted(sorted_group, sorted_group, side="left")
-    rank = np.arange(len(order)) - starts
+    # Each position's group start, by a running maximum over the boundaries (linear;
+    # a searchsorted of the array into itself was a third of the cost).
+    position = np.arange(len(order))
+    boundary = np.ones(len(order), dtype=bool)
+    boundary[1:] = sorted_group[1:] != sorted_group[:-1]
+    rank = position - np.maximum.accumulate(np.where(boundary, position, 0)) if len(order) else position
     limit = k if np.isscalar(k) else np.asarray(k)[sorted_group]
     return order[rank < limit]
 
@@ -199,20 +221,35 @@ def block_size_for(n_vacancies: int, memory_budget_mb: float) -> int:
     return int(max(1, memory_budget_mb * 1e6 // (40 * max(n_vacancies, 1))))
 
 
-def _feasible_pairs(seekers, vacancies, lo: int, hi: int, counts: np.ndarray, max_travel_km):
-    """Feasible (seeker, vacancy, road km) for seekers lo…hi; fills their rows of *counts*."""
+def _feasible_pairs(seekers, vacancies, lo: int, hi: int, counts: np.ndarray, max_travel_km, near_misses=False):
+    """Feasible (seeker, vacancy, road km) for seekers lo…hi; fills their rows of *counts*.
+    With *near_misses*, a fourth item: the block's :class:`NearMisses`."""
     codes, failing, chord_sq = knockout_codes(seekers, vacancies, np.arange(lo, hi), max_travel_km=max_travel_km)
     for reason, mask in failing.items():
         counts[lo:hi, reason] = mask.sum(axis=1)
     feasible = codes == Knockout.FEASIBLE
     counts[lo:hi, Knockout.FEASIBLE] = feasible.sum(axis=1)
     local_s, v = np.nonzero(feasible)
-    return (local_s + lo).astype(np.int32), v, road_distance_km(chord_sq[local_s, v])
+    found = (local_s + lo).astype(np.int32), v, road_distance_km(chord_sq[local_s, v])
+    if not near_misses:
+        return found
+    return (*found, near_miss_pairs(failing, chord_sq, lo))
+
+
+def near_miss_pairs(failing: dict, chord_sq: np.ndarray, lo: int) -> NearMisses:
+    """The pairs of a knock-out block (seekers from *lo*) blocked only by must-haves or Dutch."""
+    blocked_elsewhere = (failing[Knockout.NO_CONSENT] | failing[Knockout.HOURS] | failing[Knockout.TRAVEL]
+                         | failing[Knockout.SECTOR_EXCLUDED])
+    near = ~blocked_elsewhere & (failing[Knockout.MUST_HAVE] | failing[Knockout.LANGUAGE])
+    local_s, v = np.nonzero(near)
+    return NearMisses(seeker=(local_s + lo).astype(np.int32), vacancy=v.astype(np.int32),
+                      distance_km=road_distance_km(chord_sq[local_s, v]))
 
 
 def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_fn: PairScoreFn, *,
                         top_k: int = 100, per_opening: int = 20, memory_budget_mb: float = 256.0,
-                        timer: StageTimer | None = None, max_travel_km: float | None = None) -> CandidateGraph:
+                        timer: StageTimer | None = None, max_travel_km: float | None = None,
+                        keep_near_misses: bool = False) -> CandidateGraph:
     """Knock-outs, scoring, top-k per seeker and best candidates per vacancy, block by block.
 
     A pair is kept if it is among its seeker's *top_k* or among its vacancy's
@@ -234,6 +271,9 @@ def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_f
         Bound on the per-block working memory.
     max_travel_km : float, optional
         A programme's travel cap on top of each seeker's own maximum.
+    keep_near_misses : bool
+        Also keep the pairs blocked only by must-haves or Dutch (``graph.near_misses``),
+        so training pathways need not run the knock-outs a second time.
     """
     if top_k < 1:
         raise ValueError(f"top_k: must be at least 1, got {top_k}")
@@ -245,12 +285,16 @@ def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_f
     best_for_vacancy = tuple(np.empty(0, dtype=t) for t in (np.int32, np.int32, np.float32, np.float32))
     # A pair enters a vacancy's running list only if it beats that list's current worst.
     vacancy_cutoff = np.full(vacancies.n, -np.inf, dtype=np.float32)
+    near: list[NearMisses] = []
     for start in range(0, seekers.n, block):
         stop = min(start + block, seekers.n)
         with timer.stage("knock-outs"):
-            found = map_ranges(lambda lo, hi: _feasible_pairs(seekers, vacancies, lo, hi, counts, max_travel_km),
+            found = map_ranges(lambda lo, hi: _feasible_pairs(seekers, vacancies, lo, hi, counts, max_travel_km,
+                                                              keep_near_misses),
                                start, stop, rows_per_unit=vacancies.n)
             s, v, d = (np.concatenate([f[i] for f in found]) for i in range(3))
+            if keep_near_misses:
+                near.extend(f[3] for f in found)
         with timer.stage("scoring"):
             score = score_pairs(score_fn, seekers, vacancies, s, v, d)
         with timer.stage("top-k"):
@@ -261,7 +305,8 @@ def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_f
                 entering = score > vacancy_cutoff[v]
                 pool = [np.concatenate([old, new[entering]]) for old, new in
                         zip(best_for_vacancy, (s, v.astype(np.int32), score, d))]
-                best_for_vacancy = tuple(a[_top_k_within(pool[1], pool[2], vacancy_limit)] for a in pool)
+                kept = _top_k_within(pool[1], pool[2], vacancy_limit)
+                best_for_vacancy = tuple(a[kept] for a in pool)
                 kept_v, kept_score = best_for_vacancy[1], best_for_vacancy[2]
                 full = np.bincount(kept_v, minlength=vacancies.n) >= vacancy_limit
                 worst = np.full(vacancies.n, np.inf, dtype=np.float32)
@@ -280,4 +325,5 @@ def generate_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_f
         seeker, vacancy, score, distance = seeker[order], vacancy[order], score[order], distance[order]
     return CandidateGraph(seeker=seeker.astype(np.int32), vacancy=vacancy.astype(np.int32),
                           score=score.astype(np.float32), distance_km=distance.astype(np.float32),
-                          n_seekers=seekers.n, n_vacancies=vacancies.n, knockout_counts=counts, top_k=top_k)
+                          n_seekers=seekers.n, n_vacancies=vacancies.n, knockout_counts=counts, top_k=top_k,
+                          near_misses=NearMisses.concatenate(near) if keep_near_misses else None)

@@ -20,8 +20,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from matching.candidates import (CandidateGraph, Knockout, _top_k_within, block_size_for, knockout_codes,
-                                must_have_columns, road_distance_km)
+from matching.bits import packed
+from matching.candidates import (CandidateGraph, NearMisses, _top_k_within, block_size_for, knockout_codes,
+                                near_miss_pairs)
 from matching.parallel import map_ranges, score_pairs
 from matching.timing import StageTimer
 from passport.population import SeekerArrays, TrainingArrays, VacancyArrays
@@ -115,31 +116,31 @@ def _grantor_table(trainings: TrainingArrays, n_hard: int) -> np.ndarray:
     return table
 
 
-def _unlock_triples(seekers, vacancies, trainings, eligible, start, stop, max_travel_km):
-    """(seeker, training, vacancy, distance) where one training lifts the only knock-out."""
-    codes, failing, chord_sq = knockout_codes(seekers, vacancies, np.arange(start, stop), max_travel_km=max_travel_km)
-    blocked_elsewhere = (failing[Knockout.NO_CONSENT] | failing[Knockout.HOURS] | failing[Knockout.TRAVEL]
-                         | failing[Knockout.SECTOR_EXCLUDED])
-    near = ~blocked_elsewhere & (failing[Knockout.MUST_HAVE] | failing[Knockout.LANGUAGE])
-    local_s, v = np.nonzero(near)
-    if local_s.size == 0:
+def _near_misses_of_block(seekers, vacancies, start, stop, max_travel_km) -> NearMisses:
+    _, failing, chord_sq = knockout_codes(seekers, vacancies, np.arange(start, stop), max_travel_km=max_travel_km)
+    return near_miss_pairs(failing, chord_sq, start)
+
+
+def _unlock_triples(seekers, vacancies, trainings, eligible, near: NearMisses):
+    """(seeker, training, vacancy, distance) where one training lifts the only knock-out of a near miss."""
+    s, v = near.seeker, near.vacancy
+    if s.size == 0:
         return None
-    s = local_s + start
-    # Count the missing must-haves, and sum their ids (+1), with two small matrix products
-    # over the block instead of a (pairs × hard skills) table: where exactly one is
-    # missing, the sum is its id.
-    lacking = (~seekers.hard[start:stop]).astype(np.float32)
-    must = must_have_columns(vacancies)
-    ids = np.arange(1, lacking.shape[1] + 1, dtype=np.float32)
-    n_missing = np.rint((lacking @ must)[local_s, v]).astype(np.int32)
-    missing_id = np.rint(((lacking * ids) @ must)[local_s, v]).astype(np.int64) - 1
+    # Missing must-haves as packed words: where exactly one is missing, its id is its
+    # word's index × 64 plus the bit's position (the set bits below it, counted).
+    lacking = packed(vacancies, "must_have")[v] & ~packed(seekers, "hard")[s]
+    n_missing = np.bitwise_count(lacking).sum(axis=1)
+    cert_pairs = np.flatnonzero(n_missing == 1)
+    single = lacking[cert_pairs]
+    word = np.argmax(single != 0, axis=1)
+    bit = single[np.arange(len(cert_pairs)), word]
+    missing_id = word.astype(np.int64) * 64 + np.bitwise_count(bit - np.uint64(1))
     language_gap = vacancies.min_dutch_cefr[v].astype(np.int16) - seekers.dutch_cefr[s]
     parts = []
     # A certificate course may also lift Dutch; whether it lifts it far enough is checked below.
-    cert_pairs = np.flatnonzero(n_missing == 1)
     grantors = _grantor_table(trainings, seekers.hard.shape[1])
     for column in range(grantors.shape[1]):
-        t = grantors[missing_id[cert_pairs], column]
+        t = grantors[missing_id, column]
         keep = t >= 0
         parts.append((cert_pairs[keep], t[keep]))
     language_pairs = np.flatnonzero((n_missing == 0) & (language_gap > 0))
@@ -152,8 +153,7 @@ def _unlock_triples(seekers, vacancies, trainings, eligible, start, stop, max_tr
     after_dutch = seekers.dutch_cefr[s[pair]] + trainings.dutch_cefr_uplift[t]
     keep = eligible[s[pair], t] & (after_dutch >= vacancies.min_dutch_cefr[v[pair]])
     pair, t = pair[keep], t[keep]
-    distance = road_distance_km(chord_sq[local_s[pair], v[pair]])
-    return s[pair].astype(np.int32), t, v[pair].astype(np.int32), distance
+    return s[pair].astype(np.int32), t, v[pair].astype(np.int32), near.distance_km[pair]
 
 
 def _boost_triples(seekers, vacancies, trainings, eligible, direct: CandidateGraph, boost_top: int,
@@ -167,12 +167,12 @@ def _boost_triples(seekers, vacancies, trainings, eligible, direct: CandidateGra
     share = weight / weight.sum(axis=1, keepdims=True)
     shortfall = np.maximum(vacancies.required[v] - seekers.levels[s], 0.0)
     uplift = trainings.uplift.astype(np.float32)
-    closed = np.empty((len(s), trainings.n), dtype=np.float32)
-    # Gap closed by each training: Σ_k share_k · min(uplift_tk, shortfall_k), in chunks
-    # so the (pairs × trainings × skills) temporary stays small.
-    for lo in range(0, len(s), 4096):
-        hi = lo + 4096
-        closed[lo:hi] = (np.minimum(uplift[None], shortfall[lo:hi, None, :]) * share[lo:hi, None, :]).sum(axis=2)
+    closed = np.zeros((len(s), trainings.n), dtype=np.float32)
+    # Gap closed by each training: Σ_k share_k · min(uplift_tk, shortfall_k), over the
+    # skills it lifts only: a course lifts one or two of the twenty, so this is a tenth
+    # of the dense (pairs × trainings × skills) product.
+    for t, k in zip(*np.nonzero(uplift > 0)):
+        closed[:, t] += share[:, k] * np.minimum(uplift[t, k], shortfall[:, k])
     nice_granted = ((vacancies.nice_to_have[v] & ~seekers.hard[s]).astype(np.float32)
                     @ trainings.grants.T.astype(np.float32)) > 0.5
     gain = np.where(eligible[s], closed + 0.05 * nice_granted, 0.0)
@@ -206,13 +206,17 @@ def generate_pathways(seekers: SeekerArrays, vacancies: VacancyArrays, trainings
         return PathwayOptions.empty()
     with timer.stage("pathways: generate"):
         parts = []
-        block = block_size_for(vacancies.n, memory_budget_mb)
-        for start in range(0, seekers.n, block):
-            for found in map_ranges(lambda lo, hi: _unlock_triples(seekers, vacancies, trainings, eligible, lo, hi,
-                                                                   max_travel_km),
-                                    start, min(start + block, seekers.n), rows_per_unit=vacancies.n):
-                if found is not None:
-                    parts.append((*found, np.full(len(found[0]), np.nan, dtype=np.float32)))
+        near = direct.near_misses
+        if near is None:  # the direct graph was built without them: run the knock-outs again
+            block = block_size_for(vacancies.n, memory_budget_mb)
+            near = NearMisses.concatenate([
+                found for start in range(0, seekers.n, block)
+                for found in map_ranges(lambda lo, hi: _near_misses_of_block(seekers, vacancies, lo, hi,
+                                                                             max_travel_km),
+                                        start, min(start + block, seekers.n), rows_per_unit=vacancies.n)])
+        found = _unlock_triples(seekers, vacancies, trainings, eligible, near)
+        if found is not None:
+            parts.append((*found, np.full(len(found[0]), np.nan, dtype=np.float32)))
         boost = _boost_triples(seekers, vacancies, trainings, eligible, direct, boost_top, boost_trainings)
         if boost is not None:
             parts.append(boost)

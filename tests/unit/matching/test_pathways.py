@@ -255,3 +255,31 @@ def test_a_course_granting_the_certificate_and_the_dutch_level_unlocks_a_pair_mi
     pathways = generate_pathways(seekers, vacancies, trainings, score_fn, direct, eligible=eligible,
                                  per_seeker=10**6)
     assert np.any((pathways.training == course) & (pathways.vacancy == vacancy) & np.isnan(pathways.direct_score))
+
+
+def test_near_misses_kept_by_the_candidate_stage_give_the_same_pathways(small_market, score_fn, direct, eligible,
+                                                                        every_pathway):
+    """The direct stage may hand over the pairs blocked only by must-haves or Dutch, so the
+    pathway stage skips a second knock-out pass; the pathways must not change."""
+    m = small_market
+    with_near = generate_candidates(m.seekers, m.vacancies, score_fn, keep_near_misses=True)
+    assert with_near.near_misses is not None and direct.near_misses is None
+    np.testing.assert_array_equal(with_near.seeker, direct.seeker)
+    np.testing.assert_array_equal(with_near.score, direct.score)
+    near = with_near.near_misses
+    codes, failing, _ = knockout_codes(m.seekers, m.vacancies)
+    only_skills_or_dutch = (failing[Knockout.MUST_HAVE] | failing[Knockout.LANGUAGE]) & ~(
+        failing[Knockout.NO_CONSENT] | failing[Knockout.HOURS] | failing[Knockout.TRAVEL]
+        | failing[Knockout.SECTOR_EXCLUDED])
+    assert only_skills_or_dutch[near.seeker, near.vacancy].all()
+    assert len(near.seeker) == only_skills_or_dutch.sum()
+    again = generate_pathways(m.seekers, m.vacancies, m.trainings, score_fn, with_near, eligible=eligible,
+                              completion_rate=COMPLETION, per_seeker=10**6)
+
+    def rows(p):
+        order = np.lexsort((p.vacancy, p.training, p.seeker))
+        return np.c_[p.seeker[order], p.training[order], p.vacancy[order]], p.score[order]
+
+    (keys_a, score_a), (keys_b, score_b) = rows(every_pathway), rows(again)
+    np.testing.assert_array_equal(keys_a, keys_b)
+    np.testing.assert_allclose(score_a, score_b, rtol=1e-6)
