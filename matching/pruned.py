@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from matching.bits import packed
 from matching.candidates import N_REASONS, CandidateGraph, PairScoreFn, _group_then_best_key, _top_k_within, generate_candidates
-from matching.parallel import THREADS, _executor
+from matching.parallel import THREADS, _executor, blas_serial
 from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescreen, type_terms
 from matching.spatial_reach import GridProjection, VacancyGrid
 from matching.timing import StageTimer
@@ -334,7 +333,7 @@ def generate_pruned_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, 
         consenting = np.flatnonzero(seekers.consent_matching)
         sample = np.sort(rng.choice(consenting, size=min(fit_sample, len(consenting)), replace=False))
     # BLAS threads would fight the two block threads over two cores.
-    with threadpool_limits(1, "blas"):
+    with blas_serial():
         with timer.stage("pre-screen fit"):
             prescreen = _fit_on_sample(ctx, score_fn, sample, block_seekers, rng)
         with timer.stage("blocks"):
