@@ -6,11 +6,14 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matching import RuleBasedScorer
 from tests.arrays import replace_row
 from matching.candidates import FeatureScorer, Knockout, generate_candidates, knockout_codes
-from matching.pathways import MAX_CEFR_RANK, generate_pathways, trained_profiles, training_eligibility
+from matching.pathways import (MAX_CEFR_RANK, _distinct_combos, generate_pathways, trained_profiles,
+                               training_eligibility)
 from passport.taxonomy import MASTERY_MAX
 
 COMPLETION = 0.85
@@ -283,3 +286,13 @@ def test_near_misses_kept_by_the_candidate_stage_give_the_same_pathways(small_ma
     (keys_a, score_a), (keys_b, score_b) = rows(every_pathway), rows(again)
     np.testing.assert_array_equal(keys_a, keys_b)
     np.testing.assert_allclose(score_a, score_b, rtol=1e-6)
+
+
+@given(st.lists(st.integers(0, 199), max_size=300), st.sampled_from([200, 10**7]))
+def test_distinct_combos_equal_numpy_unique(combos, n_cells):
+    # Both branches: the dense marking (small grid) and np.unique (grid far larger than the input).
+    combo = np.asarray(combos, dtype=np.int64)
+    distinct, row = _distinct_combos(combo, n_cells)
+    expected, expected_row = np.unique(combo, return_inverse=True)
+    np.testing.assert_array_equal(distinct, expected)
+    np.testing.assert_array_equal(row, expected_row)
