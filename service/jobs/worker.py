@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.db.engine import make_engine, session_factory, transaction
 from service.db.tables import AuditEntry, BatchJob
+from service.jobs.people_in_results import erased_among, scrub_result_folder
 from service.jobs.runner import STAGE_PROGRESS, JobSpec, failure_reason, run_job
 from service.settings import Settings
 
@@ -244,12 +245,27 @@ class Worker:
                      "subject_id": seeker_id, "resource": "batch_job", "resource_id": spec.job_id}
                     for seeker_id in seeker_ids])
         if done:
+            self._forget_erased(spec.job_id, out, seeker_ids)
             return "succeeded"
         if not self._cancel_requested(spec.job_id):
             return "abandoned"  # taken over by another worker, which writes its own results
         # Cancelled while the results were being written: the cancellation wins.
         shutil.rmtree(out, ignore_errors=True)
         return self._end(spec.job_id, status="cancelled", stage="cancelled while writing the results")
+
+    def _forget_erased(self, job_id: str, out: Path, seeker_ids) -> None:
+        """Drop the people erased while the job ran from its stored results.
+
+        Checked after the success is committed, so an erasure that committed before this
+        read is seen here, and one that commits after it finds this job in the audit trail
+        (see :mod:`service.jobs.people_in_results`).
+        """
+        with transaction(self.sessions) as session:
+            erased = erased_among(session, seeker_ids)
+            summary = scrub_result_folder(out, erased) if erased else None
+            if summary is not None:
+                session.execute(update(BatchJob).where(BatchJob.id == job_id).values(summary=summary))
+                log.info("job %s: %d people erased while it ran were removed from its results", job_id, len(erased))
 
     def _cancel_requested(self, job_id: str) -> bool:
         with self.sessions() as session:

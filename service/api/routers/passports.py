@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -29,9 +30,10 @@ from service.api.errors import ApiError
 from service.api.passport_store import history_of, passport_of, record_of_holder, save_history
 from service.api.security import Principal
 from service.db.catalogue import bump
-from service.db.tables import (AccessToken, Account, ApiKey, AssessmentEvent, AuditEntry, CoachAssignment, Connection,
-                               MonitoringAttribute, Organisation, Outcome, PassportRecord, SkillsprintSessionRecord,
-                               utcnow)
+from service.db.tables import (AccessToken, Account, ApiKey, AssessmentEvent, AuditEntry, BatchJob, CoachAssignment,
+                               Connection, MonitoringAttribute, Organisation, Outcome, PassportRecord,
+                               SkillsprintSessionRecord, utcnow)
+from service.jobs.people_in_results import downloads_of, jobs_that_matched, rows_naming, scrub_person_from_jobs
 
 router = APIRouter(tags=["passports"])
 
@@ -151,6 +153,14 @@ class AuditExport(BaseModel):
     detail: dict[str, Any] | None
 
 
+class BatchResultExport(BaseModel):
+    job_id: str
+    partner_id: str
+    finished_at: datetime | None
+    assignment: list[dict[str, Any]] = Field(description="The person's row of the job's assignments, if placed")
+    explanation: list[dict[str, Any]] = Field(description="Why the person was placed where they were, or not")
+
+
 class PersonExport(BaseModel):
     exported_at: datetime
     account: AccountExport
@@ -162,6 +172,7 @@ class PersonExport(BaseModel):
     monitoring_attributes: dict[str, str]
     coaches: list[CoachExport]
     sign_ins: list[SignInExport]
+    batch_results: list[BatchResultExport]
     audit: list[AuditExport]
 
 
@@ -328,6 +339,7 @@ def export_person(seeker_id: str, caller: SeekerOrCoach, db: Db) -> PersonExport
             select(CoachAssignment).where(CoachAssignment.seeker_id == seeker_id))],
         sign_ins=[SignInExport(created_at=t.created_at, expires_at=t.expires_at) for t in db.scalars(
             select(AccessToken).where(AccessToken.account_id == seeker_id))],
+        batch_results=[_batch_result(job, seeker_id) for job in jobs_that_matched(db, seeker_id)],
         audit=[AuditExport(at=a.at, actor_id=a.actor_id, actor_role=a.actor_role, action=a.action, resource=a.resource,
                            resource_id=a.resource_id, detail=a.detail)
                for a in db.scalars(select(AuditEntry).where(AuditEntry.subject_id == seeker_id)
@@ -336,6 +348,12 @@ def export_person(seeker_id: str, caller: SeekerOrCoach, db: Db) -> PersonExport
           detail={"sessions": len(sessions), "events": sum(len(e) for e in events.values())})
     db.commit()
     return export
+
+
+def _batch_result(job: BatchJob, seeker_id: str) -> BatchResultExport:
+    rows = rows_naming(Path(job.result_dir), seeker_id)
+    return BatchResultExport(job_id=job.id, partner_id=job.partner_id, finished_at=job.finished_at,
+                             assignment=rows.get("assignments", []), explanation=rows.get("seekers", []))
 
 
 def _erasable_seeker(db: Session, caller: Principal, seeker_id: str) -> Account:
@@ -371,5 +389,15 @@ def erase_person(seeker_id: str, caller: SeekerOrAdmin, db: Db) -> None:
     account.active = False
     account.erased_at = utcnow()
     bump(db, "passports")
-    audit(db, caller, "person.erased", resource="person", resource_id=seeker_id, subject_id=seeker_id)
+    # Before the commit: if a result folder cannot be rewritten, the erasure fails whole
+    # and can be asked for again.
+    rewritten = scrub_person_from_jobs(db, seeker_id)
+    matched_in = [job.id for job in jobs_that_matched(db, seeker_id)]
+    audit(db, caller, "person.erased", resource="person", resource_id=seeker_id, subject_id=seeker_id,
+          detail={"job_results_rewritten": rewritten,
+                  "job_results_downloaded_before": downloads_of(db, matched_in)})
     db.commit()
+    # Again after the commit, for a job that loaded the person and finished meanwhile
+    # (see service.jobs.people_in_results); a folder already rewritten is left as it is.
+    if scrub_person_from_jobs(db, seeker_id):
+        db.commit()
