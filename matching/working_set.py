@@ -91,9 +91,6 @@ class WorkingSetAssignment:
         # LP duals of the last solve's vacancies (integer weight units): what one more
         # opening would be worth. The programme's repair reads pathways through them.
         self.vacancy_price = np.zeros(len(self.openings), dtype=np.int64)
-        # LP duals of the last solve's vacancies (integer weight units): what one more
-        # opening would be worth. The programme's repair reads pathways through them.
-        self.vacancy_price = np.zeros(len(self.openings), dtype=np.int64)
 
     def _seed(self, weight) -> np.ndarray:
         scale = max(float(weight.max()), 1.0) if weight.size else 1.0
