@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from matching.bits import derived
+from matching.bits import derived, packed
 from matching.features import pair_features
 from matching.parallel import map_ranges, score_pairs
 from matching.timing import StageTimer
@@ -133,9 +133,7 @@ def knockout_codes(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index
     travel = chord_sq > chord_squared_for_km(own_limit / ROAD_DETOUR)
     excluded = seekers.sector_excluded[s][:, vacancies.sector]
     language = seekers.dutch_cefr[s, None] < vacancies.min_dutch_cefr[None, :]
-    # Missing must-haves counted by one small matrix product instead of a pair loop.
-    lacking = (~seekers.hard[s]).astype(np.float32)
-    must_have = (lacking @ must_have_columns(vacancies)) > 0.5
+    must_have = _lacks_a_must_have(seekers, vacancies, s)
     failing = {Knockout.NO_CONSENT: no_consent, Knockout.HOURS: hours, Knockout.SECTOR_EXCLUDED: excluded,
                Knockout.TRAVEL: travel,
                Knockout.LANGUAGE: language, Knockout.MUST_HAVE: must_have}
@@ -143,6 +141,21 @@ def knockout_codes(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index
     for reason in reversed(list(failing)):  # earliest reason written last, so it wins
         codes[failing[reason]] = reason
     return codes, failing, chord_sq
+
+
+# Up to this many seekers, packed bit words beat the matrix product (one seeker against
+# 100,000 vacancies: 0.6 against 1.8 ms); a block of thousands is BLAS's to win.
+BITWISE_MUST_HAVE_SEEKERS = 16
+
+
+def _lacks_a_must_have(seekers: SeekerArrays, vacancies: VacancyArrays, s: np.ndarray) -> np.ndarray:
+    """(n_block, n_vacancies) bool: the seeker lacks at least one of the vacancy's must-haves."""
+    if len(s) <= BITWISE_MUST_HAVE_SEEKERS:
+        lacking = ~packed(seekers, "hard")[s]
+        return np.bitwise_or.reduce(packed(vacancies, "must_have")[None, :, :] & lacking[:, None, :], axis=2) != 0
+    # Missing must-haves counted by one small matrix product instead of a pair loop.
+    lacking = (~seekers.hard[s]).astype(np.float32)
+    return (lacking @ must_have_columns(vacancies)) > 0.5
 
 
 def road_distance_km(chord_sq) -> np.ndarray:

@@ -173,8 +173,17 @@ def _vacancy_side(vacancies: VacancyArrays, taxonomy: Taxonomy):
         share = vacancies.importance / vacancies.importance.sum(axis=1, keepdims=True)
         cluster_share = np.column_stack([share[:, c].sum(axis=1) for c in _cluster_columns(taxonomy)])
         essential = pack_bits(np.asarray(taxonomy.occupation_essential, dtype=bool))
-        return share.astype(np.float32), cluster_share.astype(np.float32), essential.take(vacancies.occupation, axis=0)
+        return (vacancy_importance_shares(vacancies), cluster_share.astype(np.float32),
+                essential.take(vacancies.occupation, axis=0))
     return derived(vacancies, "_feature_side", build)
+
+
+def vacancy_importance_shares(vacancies: VacancyArrays) -> np.ndarray:
+    """Each vacancy's soft-skill importance as shares of its total (rows sum to 1), float32,
+    built once per vacancy catalogue."""
+    def build():
+        return (vacancies.importance / vacancies.importance.sum(axis=1, keepdims=True)).astype(np.float32)
+    return derived(vacancies, "_importance_share", build)
 
 
 @lru_cache(maxsize=8)

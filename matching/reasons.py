@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from matching.bits import derived
 from matching._rule_based import RuleBasedScorer
 from matching.features import CORE_FEATURES, OCCUPATION_FEATURES, feature_names, pair_features, skill_fit_terms
 from matching.pathways import trained_profiles, training_eligibility
@@ -614,7 +615,10 @@ def _reason_texts(grouped: np.ndarray, kinds: list[_Kind], pairs: _Pairs, named:
     for slot in range(order.shape[1]):
         kind_of_row = order[:, slot]
         valid = np.isfinite(ranked[np.arange(n), kind_of_row])
-        for k, kind in enumerate(kinds):
+        # Only the kinds some row names in this slot, in kind order: most of the ~30 kinds
+        # name nobody, and a pass over every row for each cost more than the sentences.
+        for k in np.unique(kind_of_row[valid]):
+            kind = kinds[k]
             rows = np.flatnonzero(valid & (kind_of_row == k))
             if rows.size:
                 sentence = _RENDERERS[kind.family](pairs, kind, rows, named, strength, said_skills[rows])
@@ -668,6 +672,16 @@ def _duration_text(weeks: np.ndarray, words: _Words) -> np.ndarray:
                     np.where(whole <= 1, words.one_week, _fill(words.weeks, n=whole))).astype(object)
 
 
+def _course_labels(trainings, taxonomy, language: str) -> np.ndarray:
+    """Each offer's name in *language* (its id when the catalogue has none), built once
+    per offers object: the pandas lookup cost 2 ms a list, more than the sentences."""
+    def build():
+        ids = np.asarray(trainings.ids, dtype=object)
+        labels = taxonomy.trainings[f"label_{language}"].reindex(ids).to_numpy(dtype=object)
+        return np.where(pd.isna(labels), ids, labels)
+    return derived(trainings, f"_course_labels_{language}_{id(taxonomy)}", build)
+
+
 def _training_texts(pairs: _Pairs, trainings, taxonomy, language, best, rank_now, rank_after,
                     candidates) -> np.ndarray:
     words = pairs.book.words
@@ -676,11 +690,7 @@ def _training_texts(pairs: _Pairs, trainings, taxonomy, language, best, rank_now
     if rows.size == 0:
         return texts
     t = best[rows]
-    catalogue = taxonomy.trainings[f"label_{language}"]
-    ids = np.asarray(trainings.ids, dtype=object)
-    labels = catalogue.reindex(ids).to_numpy(dtype=object)
-    labels = np.where(pd.isna(labels), ids, labels)
-    course, duration = labels[t], _duration_text(trainings.duration_weeks[t], words)
+    course, duration = _course_labels(trainings, taxonomy, language)[t], _duration_text(trainings.duration_weeks[t], words)
     # Name the certificate or skill the course adds, when this job or its kind of work wants it.
     wanted = pairs.must_have[rows] | pairs.nice_to_have[rows] | pairs.essential[rows]
     adds = trainings.grants[t] & ~pairs.has[rows] & wanted

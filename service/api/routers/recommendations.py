@@ -19,7 +19,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from matching.bits import count_bits, pack_bits, packed
-from matching.candidates import KNOCKOUT_TEXT, CandidateGraph, FeatureScorer, Knockout, knockout_codes, road_distance_km
+from matching.candidates import (KNOCKOUT_TEXT, CandidateGraph, FeatureScorer, Knockout, NearMisses, knockout_codes,
+                                 road_distance_km)
+from matching.features import vacancy_importance_shares
 from matching.parallel import score_pairs
 from matching.pathways import generate_pathways, training_eligibility
 from matching.reasons import course_texts, explain_pairs_columns
@@ -194,13 +196,14 @@ def _pathway_pool(seeker: SeekerArrays, view: VacancyView, trainings: TrainingAr
     if len(near) <= PATHWAY_POOL:
         return near
     vacancies = view.arrays
-    weight = vacancies.importance.take(near, axis=0)
+    # Importance shares are kept per catalogue by the feature builder: no per-list division.
+    share = vacancy_importance_shares(vacancies)
     gap = np.maximum(vacancies.required.take(near, axis=0) - seeker.levels[0], 0.0)
-    shortfall = np.einsum("ij,ij->i", weight, gap) / weight.sum(axis=1)
+    shortfall = np.einsum("ij,ij->i", share.take(near, axis=0), gap)
     return np.sort(near[np.argpartition(shortfall, PATHWAY_POOL)[:PATHWAY_POOL]])
 
 
-def _pathways(seeker: SeekerArrays, vacancies: VacancyView, trainings: TrainingArrays, codes, failing,
+def _pathways(seeker: SeekerArrays, vacancies: VacancyView, trainings: TrainingArrays, codes, failing, chord_sq,
               scorer: FeatureScorer, taxonomy: Taxonomy, language: str) -> list[Pathway]:
     """The best vacancies one eligible course opens, scored on the profile after that course."""
     if trainings.n == 0:
@@ -211,9 +214,13 @@ def _pathways(seeker: SeekerArrays, vacancies: VacancyView, trainings: TrainingA
         return []
     subset = vacancies.arrays.take(pool)
     nothing = np.empty(0, dtype=np.int32)
+    # Every pool row fails on a must-have and nothing else: the near misses are the pool
+    # itself, so the pathway stage need not run the knock-outs on it again.
+    near = NearMisses(seeker=np.zeros(subset.n, np.int32), vacancy=np.arange(subset.n, dtype=np.int32),
+                      distance_km=road_distance_km(chord_sq[0, pool]))
     direct = CandidateGraph(seeker=nothing, vacancy=nothing, score=np.empty(0, np.float32),
                             distance_km=np.empty(0, np.float32), n_seekers=1, n_vacancies=subset.n,
-                            knockout_counts=np.zeros((1, len(Knockout)), np.int32), top_k=1)
+                            knockout_counts=np.zeros((1, len(Knockout)), np.int32), top_k=1, near_misses=near)
     options = generate_pathways(seeker, subset, trainings, scorer, direct,
                                 eligible=eligible, completion_rate=1.0,
                                 per_seeker=4 * PATHWAYS_SHOWN)
@@ -272,7 +279,7 @@ def recommend(passport: Passport, vacancies: VacancyView, trainings: TrainingArr
     return Recommendations(
         seeker_id=passport.holder_id, passport_id=passport.passport_id, language=language,
         open_vacancies=vacancies.n, feasible=n_feasible, items=items,
-        pathways=_pathways(seeker, vacancies, trainings, codes, failing, scorer, taxonomy, language),
+        pathways=_pathways(seeker, vacancies, trainings, codes, failing, chord_sq, scorer, taxonomy, language),
         knocked_out=sorted(knocked_out, key=lambda item: -item.count))
 
 

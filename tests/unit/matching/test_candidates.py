@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matching import RuleBasedScorer
 from tests.arrays import replace_row as tweak
@@ -117,3 +120,17 @@ def test_blocking_does_not_change_the_candidates(small_market, taxonomy):
     for name in ("seeker", "vacancy", "score"):
         np.testing.assert_array_equal(getattr(whole, name), getattr(blocked, name))
     np.testing.assert_array_equal(whole.knockout_counts, blocked.knockout_counts)
+
+
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_must_have_knockouts_agree_between_bit_words_and_the_matrix_product(n_block, seed):
+    # Small blocks use packed bit words, large ones a matrix product: both must say the same.
+    from matching import candidates
+
+    rng = np.random.default_rng(seed)
+    n_hard = int(rng.integers(1, 140))
+    seekers = SimpleNamespace(hard=rng.random((n_block, n_hard)) < 0.5, n=n_block)
+    vacancies = SimpleNamespace(must_have=rng.random((30, n_hard)) < 0.05, n=30)
+    index = np.arange(n_block)
+    expected = ((~seekers.hard[:, None, :]) & vacancies.must_have[None, :, :]).any(axis=2)
+    np.testing.assert_array_equal(candidates._lacks_a_must_have(seekers, vacancies, index), expected)
