@@ -424,23 +424,43 @@ def _merge(seeker_side: tuple, extras: tuple | None) -> tuple:
 
 # --------------------------------------------------------------------------- recall
 
+# Scores of the same pair may differ in the last float32 bits between the pruned and the
+# exact route (distances are computed along different paths).
+SCORE_TOLERANCE = 1e-6
+
 
 def candidate_recall(graph: CandidateGraph, seekers: SeekerArrays, vacancies: VacancyArrays,
                      score_fn: PairScoreFn, *, top_k: int, sample_size: int = 500, random_state: int = 0,
                      max_travel_km: float | None = None) -> dict:
-    """Share of the exact top-k pairs of a sample of seekers that the graph contains.
+    """How much of the exact top-k of a sample of seekers the graph keeps.
 
     The exact lists come from :func:`matching.candidates.generate_candidates`, which tests
-    the sampled seekers against every vacancy.
+    the sampled seekers against every vacancy. ``recall`` is the share of the exact
+    top-k pairs that the graph contains. ``recall_by_score`` also counts an exact pair at
+    rank r as kept when the graph lists r pairs for that seeker scoring at least as high:
+    a scorer with many equal scores (a boosted model's leaves) has no single exact top-k,
+    and which of the tied pairs fills the last places is arbitrary on both sides.
     """
     rng = np.random.default_rng(random_state)
     consenting = np.flatnonzero(seekers.consent_matching)
     sample = np.sort(rng.choice(consenting, size=min(sample_size, len(consenting)), replace=False))
     exact = generate_candidates(seekers.take(sample), vacancies, score_fn, top_k=top_k, per_opening=0,
                                 max_travel_km=max_travel_km)
-    exact_keys = sample[exact.seeker].astype(np.int64) * vacancies.n + exact.vacancy
+    exact_seeker = sample[exact.seeker]
+    exact_keys = exact_seeker.astype(np.int64) * vacancies.n + exact.vacancy
     graph_keys = np.sort(graph.seeker.astype(np.int64) * vacancies.n + graph.vacancy)
     position = np.minimum(np.searchsorted(graph_keys, exact_keys), max(len(graph_keys) - 1, 0))
     found = graph_keys[position] == exact_keys if len(graph_keys) else np.zeros(len(exact_keys), bool)
+
+    # Exact lists come best first per seeker: a pair's rank is its place in its seeker's run.
+    starts = np.flatnonzero(np.r_[True, exact_seeker[1:] != exact_seeker[:-1]]) if len(exact_seeker) else exact_seeker
+    rank = np.arange(len(exact_seeker)) - np.repeat(starts, np.diff(np.r_[starts, len(exact_seeker)])) + 1
+    # Graph pairs per seeker scoring at least as high, by one sorted key (seeker, then best first).
+    graph_order = np.sort(_group_then_best_key(graph.seeker, graph.score))
+    at_least = _group_then_best_key(exact_seeker, np.minimum(exact.score.astype(np.float64) - SCORE_TOLERANCE, 1.0))
+    group_start = np.searchsorted(graph_order, exact_seeker.astype(np.float64), side="left")
+    as_good = np.searchsorted(graph_order, at_least, side="right") - group_start
+    kept = found | (as_good >= rank)
     return {"sample_seekers": len(sample), "exact_pairs": int(len(exact_keys)), "found": int(found.sum()),
-            "recall": float(found.mean()) if len(found) else 1.0}
+            "recall": float(found.mean()) if len(found) else 1.0,
+            "recall_by_score": float(kept.mean()) if len(kept) else 1.0}

@@ -113,6 +113,39 @@ def test_a_short_prescreen_list_loses_pairs_and_recall_says_so(national, scorer)
     assert recall["recall"] < 1.0
 
 
+def _coarse(scorer, step):
+    """The scorer rounded to *step*: many pairs tie, as under a boosted model's leaves."""
+    def score(seekers, vacancies, s, v, d):
+        return (np.round(np.asarray(scorer(seekers, vacancies, s, v, d)) / step) * step).astype(np.float32)
+    score.thread_safe = True
+    return score
+
+
+def test_recall_by_score_counts_a_tied_pair_in_its_place_as_kept(national, scorer):
+    coarse = _coarse(scorer, 0.05)
+    pruned = generate_pruned_candidates(national.seekers, national.vacancies, coarse, top_k=10, prescreen_k=200,
+                                        per_opening=0)
+    recall = candidate_recall(pruned.graph, national.seekers, national.vacancies, coarse, top_k=10,
+                              sample_size=300)
+    # With wide ties the two routes fill the last places with different, equally scored pairs.
+    assert recall["recall"] < recall["recall_by_score"]
+    assert recall["recall_by_score"] >= 0.99
+
+
+def test_recall_by_score_still_misses_a_better_pair_left_out(national, scorer):
+    pruned = generate_pruned_candidates(national.seekers, national.vacancies, scorer, top_k=10, prescreen_k=10,
+                                        per_opening=0)
+    graph = pruned.graph
+    # Drop every seeker's best pair: nothing in the graph scores as high in its place.
+    first = np.r_[True, graph.seeker[1:] != graph.seeker[:-1]]
+    keep = np.flatnonzero(~first)
+    graph = type(graph)(seeker=graph.seeker[keep], vacancy=graph.vacancy[keep], score=graph.score[keep],
+                        distance_km=graph.distance_km[keep], n_seekers=graph.n_seekers,
+                        n_vacancies=graph.n_vacancies, knockout_counts=graph.knockout_counts, top_k=graph.top_k)
+    recall = candidate_recall(graph, national.seekers, national.vacancies, scorer, top_k=10, sample_size=300)
+    assert recall["recall_by_score"] <= 0.91
+
+
 def test_graph_is_seeker_major_and_best_first(national, scorer):
     graph = generate_pruned_candidates(national.seekers, national.vacancies, scorer, top_k=10).graph
     assert np.all(np.diff(graph.seeker) >= 0)
