@@ -12,7 +12,9 @@ stored; at least 2,000 assessment events per second ingested; no server errors.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -76,19 +78,29 @@ class Platform:
             warm = time.perf_counter()
 
             def warm_up(i):
+                # k = 50 is outside the measured lists' range, so warming caches none of them.
                 httpx.get(f"{base}/seekers/{caseload[i % len(caseload)]}/recommendations", headers=coach,
-                          timeout=300).raise_for_status()
+                          params={"k": 50}, timeout=300).raise_for_status()
 
             with ThreadPoolExecutor(param.get("web_workers", 1)) as pool:
                 list(pool.map(warm_up, range(4 * param.get("web_workers", 1))))
             first_request_s = time.perf_counter() - warm
 
+            # Every request asks for a list no earlier request asked for (seeker, k, language
+            # numbered across all clients and both runs), so the server's per-list cache never
+            # answers: these are cold lists, computed against every stored vacancy. With 25
+            # seekers, 45 values of k and two languages, 2,250 lists exist before any repeats;
+            # repeats are counted in the result.
+            numbers, numbers_lock, asked = itertools.count(), threading.Lock(), set()
+
             def recommend(client, t, i):
-                # Varying k and language keeps the server's per-list cache from answering:
-                # these are cold lists, computed against every stored vacancy.
-                seeker = caseload[(t * 7 + i) % len(caseload)]
-                k = 5 + (i * 4 + t) % 45
-                language = "nl" if (i // 45) % 2 else "en"
+                with numbers_lock:
+                    r = next(numbers)
+                seeker = caseload[r % len(caseload)]
+                k = 5 + (r // len(caseload)) % 45
+                language = "nl" if (r // (len(caseload) * 45)) % 2 else "en"
+                with numbers_lock:
+                    asked.add((seeker, k, language))
                 response = client.get(f"/seekers/{seeker}/recommendations", headers=coach,
                                       params={"k": k, "language": language})
                 return response.status_code, 1
@@ -96,6 +108,7 @@ class Platform:
             recommendations = run_load(base, recommend, threads=param["threads"], seconds=param["seconds"])
 
             single = run_load(base, recommend, threads=1, seconds=param["seconds"] / 2)
+            lists_asked, distinct_lists = next(numbers), len(asked)
 
             players = skillsprint_events(param["threads"] * 2)
             batch = param["batch"]
@@ -129,6 +142,7 @@ class Platform:
             "seeding_s": round(seeding_s, 1),
             "first_recommendation_s": round(first_request_s, 2),
             "recommendations": rec, "recommendations_one_client": single.summary(), "ingest": ing,
+            "lists_asked": lists_asked, "distinct_lists": distinct_lists,
             "peer_recommendation_ms": peers["recommendation_ms"], "peer_ingest_events_per_s": peers["events_per_s"],
             "recommendation_p50_vs_in_process": round(rec["p50_ms"] / peers["recommendation_ms"], 2),
             "ingest_vs_in_process": round(ing["units_per_s"] / peers["events_per_s"], 3),
