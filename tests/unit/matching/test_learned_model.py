@@ -26,6 +26,15 @@ def test_compiled_tables_equal_the_booster_exactly(trained, history):
     assert np.allclose(model.score_pairs(X), expit(slope * model.booster_.decision_function(X) + intercept))
 
 
+def test_row_blocks_of_the_table_lookup_change_no_score(trained, history, monkeypatch):
+    import matching.learned as learned
+
+    X = history.features()[:1_000].astype(np.float32)
+    whole = trained.model.score_pairs(X)
+    monkeypatch.setattr(learned, "LOOKUP_ROWS", 37)  # many blocks, the last one short
+    np.testing.assert_array_equal(trained.model.score_pairs(X), whole)
+
+
 def test_contributions_add_up_to_the_log_odds(trained, history):
     X = history.features()[:500]
     model = trained.model
