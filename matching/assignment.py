@@ -84,38 +84,60 @@ def max_weight_assignment(seeker, vacancy, weight, capacity, n_seekers: int) -> 
     total_weight : int
     status : str
     """
-    # --- data
-    seeker = np.asarray(seeker, dtype=np.int64)
-    vacancy = np.asarray(vacancy, dtype=np.int64)
+    # --- data (edge arrays are used as given: int64 copies of 20 M edges cost 0.3 GB each)
+    seeker = np.asarray(seeker)
+    vacancy = np.asarray(vacancy)
     weight = np.asarray(weight, dtype=np.int64)
     capacity = np.asarray(capacity, dtype=np.int64)
+    if seeker.dtype.kind not in "iu" or vacancy.dtype.kind not in "iu":
+        raise TypeError("seeker and vacancy must be integer index arrays")
     n_vacancies = len(capacity)
     chosen = np.zeros(len(seeker), dtype=bool)
-    useful = np.flatnonzero((weight > 0) & (capacity[vacancy] > 0))
-    if useful.size == 0:
+    keep = weight > 0
+    if np.any(capacity <= 0):
+        keep &= capacity[vacancy] > 0
+    # Usually every edge is useful: then no index array and no gathered copies at all.
+    useful = None if keep.all() else np.flatnonzero(keep)
+    del keep
+
+    def on_useful(values):
+        return values if useful is None else values[useful]
+
+    n_useful = len(seeker) if useful is None else len(useful)
+    if n_useful == 0:
         return chosen, 0, "OPTIMAL"
     if n_seekers + n_vacancies + 1 > _INT32_MAX:
         raise ValueError("too many nodes for int32 node ids")
-    if int(weight[useful].max()) * n_seekers >= _COST_LIMIT:
+    if int(on_useful(weight).max()) * n_seekers >= _COST_LIMIT:
         raise ValueError("weights too large: the total cost could overflow int64")
 
     # --- model: only seekers and vacancies that appear on a useful edge become nodes
     # (compacted by counting, not sorting: linear in the number of edges)
-    s_node, n_s = _compact(seeker[useful], n_seekers)
-    v_local, n_v = _compact(vacancy[useful], n_vacancies)
-    active_vacancies = np.flatnonzero(np.bincount(vacancy[useful], minlength=n_vacancies) > 0)
+    s_node, n_s = _compact(on_useful(seeker), n_seekers)
+    v_local, n_v = _compact(on_useful(vacancy), n_vacancies)
+    active_vacancies = np.flatnonzero(np.bincount(on_useful(vacancy), minlength=n_vacancies) > 0)
     sink = n_s + n_v
-    v_node = n_s + v_local
 
-    # --- variables (arcs), added in bulk: placements, bypasses, vacancy → sink
-    tails = np.concatenate([s_node, np.arange(n_s), n_s + np.arange(n_v)]).astype(np.int32)
-    heads = np.concatenate([v_node, np.full(n_s, sink), np.full(n_v, sink)]).astype(np.int32)
-    capacities = np.concatenate([np.ones(len(useful) + n_s, dtype=np.int64), capacity[active_vacancies]])
+    # --- variables (arcs), added in bulk: placements, bypasses, vacancy → sink. Each array
+    # is filled in place and dropped once OR-Tools has copied it, so the Python side holds
+    # little while the solver runs (the national batch's memory peak is in this step).
+    n_arcs = n_useful + n_s + n_v
+    tails = np.empty(n_arcs, dtype=np.int32)
+    tails[:n_useful] = s_node
+    tails[n_useful:] = np.arange(n_s + n_v, dtype=np.int32)
+    del s_node
+    heads = np.full(n_arcs, sink, dtype=np.int32)
+    np.add(v_local, n_s, out=heads[:n_useful], casting="unsafe")
+    del v_local
+    capacities = np.ones(n_arcs, dtype=np.int64)
+    capacities[n_useful + n_s:] = capacity[active_vacancies]
     # --- objective: minimise −weight
-    costs = np.concatenate([-weight[useful], np.zeros(n_s + n_v, dtype=np.int64)])
+    costs = np.zeros(n_arcs, dtype=np.int64)
+    np.negative(on_useful(weight), out=costs[:n_useful])
 
     solver = min_cost_flow.SimpleMinCostFlow()
     arcs = solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+    del tails, heads, capacities, costs
     # --- constraints: each seeker supplies one unit, the sink absorbs them all
     supplies = np.concatenate([np.ones(n_s, dtype=np.int64), np.zeros(n_v, dtype=np.int64), [-n_s]])
     solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
@@ -135,15 +157,16 @@ def max_weight_assignment(seeker, vacancy, weight, capacity, n_seekers: int) -> 
         raise AssignmentError(str(status).split(".")[-1], detail)
 
     # --- solution
-    flows = solver.flows(arcs[: len(useful)])
-    chosen[useful[flows > 0]] = True
+    placed = np.flatnonzero(solver.flows(arcs[:n_useful]) > 0)
+    chosen[placed if useful is None else useful[placed]] = True
     return chosen, -int(solver.optimal_cost()), "OPTIMAL"
 
 
 def _compact(index: np.ndarray, size: int) -> tuple[np.ndarray, int]:
     """Renumber the distinct values of *index* as 0…m−1, keeping their order."""
     present = np.bincount(index, minlength=size) > 0
-    new_id = np.cumsum(present) - 1
+    # int32 ids: node numbers are int32 for OR-Tools anyway, and half the memory of int64.
+    new_id = np.cumsum(present, dtype=np.int32) - 1
     return new_id[index], int(present.sum())
 
 
