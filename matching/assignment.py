@@ -113,9 +113,10 @@ def max_weight_assignment(seeker, vacancy, weight, capacity, n_seekers: int) -> 
 
     # --- model: only seekers and vacancies that appear on a useful edge become nodes
     # (compacted by counting, not sorting: linear in the number of edges)
-    s_node, n_s = _compact(on_useful(seeker), n_seekers)
-    v_local, n_v = _compact(on_useful(vacancy), n_vacancies)
-    active_vacancies = np.flatnonzero(np.bincount(on_useful(vacancy), minlength=n_vacancies) > 0)
+    s_node, seeker_present = _compact(on_useful(seeker), n_seekers)
+    v_local, vacancy_present = _compact(on_useful(vacancy), n_vacancies)
+    n_s, active_vacancies = int(seeker_present.sum()), np.flatnonzero(vacancy_present)
+    n_v = len(active_vacancies)
     sink = n_s + n_v
 
     # --- variables (arcs), added in bulk: placements, bypasses, vacancy → sink. Each array
@@ -162,12 +163,13 @@ def max_weight_assignment(seeker, vacancy, weight, capacity, n_seekers: int) -> 
     return chosen, -int(solver.optimal_cost()), "OPTIMAL"
 
 
-def _compact(index: np.ndarray, size: int) -> tuple[np.ndarray, int]:
-    """Renumber the distinct values of *index* as 0…m−1, keeping their order."""
+def _compact(index: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber the distinct values of *index* as 0…m−1, keeping their order; also the
+    bool mask of the values present (``m`` is its count)."""
     present = np.bincount(index, minlength=size) > 0
     # int32 ids: node numbers are int32 for OR-Tools anyway, and half the memory of int64.
     new_id = np.cumsum(present, dtype=np.int32) - 1
-    return new_id[index], int(present.sum())
+    return new_id[index], present
 
 
 def has_duplicate_pairs(seeker, vacancy, n_vacancies: int) -> bool:

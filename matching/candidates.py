@@ -209,14 +209,21 @@ def _top_k_within(group, score, k) -> np.ndarray:
     # (ties between equal scores resolve the same way for the same input).
     order = np.argsort(_group_then_best_key(group, score))
     sorted_group = group[order]
-    # Each position's group start, by a running maximum over the boundaries (linear;
-    # a searchsorted of the array into itself was a third of the cost).
-    position = np.arange(len(order))
-    boundary = np.ones(len(order), dtype=bool)
-    boundary[1:] = sorted_group[1:] != sorted_group[:-1]
-    rank = position - np.maximum.accumulate(np.where(boundary, position, 0)) if len(order) else position
+    rank = rank_within_runs(sorted_group)
     limit = k if np.isscalar(k) else np.asarray(k)[sorted_group]
     return order[rank < limit]
+
+
+def rank_within_runs(sorted_group: np.ndarray) -> np.ndarray:
+    """0-based place of each entry within its run of equal neighbours (groups come sorted)."""
+    # Each position's run start, by a running maximum over the boundaries (linear; a
+    # searchsorted of the array into itself was a third of the cost of the top-k).
+    position = np.arange(len(sorted_group))
+    if not len(position):
+        return position
+    boundary = np.ones(len(position), dtype=bool)
+    boundary[1:] = sorted_group[1:] != sorted_group[:-1]
+    return position - np.maximum.accumulate(np.where(boundary, position, 0))
 
 
 def _group_then_best_key(group, score) -> np.ndarray:

@@ -118,10 +118,7 @@ def market_prices(side: SideConstraints, base: np.ndarray, vacancy_price: np.nda
     index, gain = side.via[keep], gain[keep]
     if index.size == 0:
         return prices
-    order = np.lexsort((-gain, side.combo[index]))
-    index, gain = index[order], gain[order]
-    first = np.r_[True, side.combo[index][1:] != side.combo[index][:-1]]
-    index, gain = index[first], gain[first]
+    index, gain = side.best_per_combo(index, gain)
 
     n = index.size
     seekers, seeker_row = np.unique(o.seeker[index], return_inverse=True)

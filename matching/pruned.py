@@ -30,7 +30,8 @@ from typing import Callable
 import numpy as np
 
 from matching.bits import packed
-from matching.candidates import N_REASONS, CandidateGraph, PairScoreFn, _group_then_best_key, _top_k_within, generate_candidates
+from matching.candidates import (N_REASONS, CandidateGraph, PairScoreFn, _group_then_best_key, _top_k_within,
+                                generate_candidates, rank_within_runs)
 from matching.parallel import THREADS, _executor, blas_serial
 from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescreen, type_terms
 from matching.spatial_reach import GridProjection, VacancyGrid
@@ -453,8 +454,7 @@ def candidate_recall(graph: CandidateGraph, seekers: SeekerArrays, vacancies: Va
     found = graph_keys[position] == exact_keys if len(graph_keys) else np.zeros(len(exact_keys), bool)
 
     # Exact lists come best first per seeker: a pair's rank is its place in its seeker's run.
-    starts = np.flatnonzero(np.r_[True, exact_seeker[1:] != exact_seeker[:-1]]) if len(exact_seeker) else exact_seeker
-    rank = np.arange(len(exact_seeker)) - np.repeat(starts, np.diff(np.r_[starts, len(exact_seeker)])) + 1
+    rank = rank_within_runs(exact_seeker) + 1
     # Graph pairs per seeker scoring at least as high, by one sorted key (seeker, then best first).
     graph_order = np.sort(_group_then_best_key(graph.seeker, graph.score))
     at_least = _group_then_best_key(exact_seeker, np.minimum(exact.score.astype(np.float64) - SCORE_TOLERANCE, 1.0))

@@ -175,6 +175,14 @@ class SideConstraints:
         kept = kept[np.argsort(-per_euro, kind="stable")]
         return kept[np.cumsum(self.o.cost_eur[kept]) <= budget + 1e-9]
 
+    def best_per_combo(self, options: np.ndarray, gain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One option per (seeker, training) combination, its highest-gain one (ties: the
+        first listed), ordered by combination; with the gains."""
+        order = np.lexsort((-gain, self.combo[options]))
+        options, gain = options[order], gain[order]
+        first = np.r_[True, self.combo[options][1:] != self.combo[options][:-1]]
+        return options[first], gain[first]
+
     def _fill(self, kept: np.ndarray, kept_combo: np.ndarray, gain_of):
         """New (seeker, training) combinations for the seats and money the kept ones leave.
 
@@ -195,11 +203,7 @@ class SideConstraints:
         candidates, gain = candidates[gain > 0], gain[gain > 0]
         if candidates.size == 0:
             return candidates
-        # One row per combination: its best vacancy.
-        order = np.lexsort((-gain, self.combo[candidates]))
-        candidates, gain = candidates[order], gain[order]
-        first = np.r_[True, self.combo[candidates][1:] != self.combo[candidates][:-1]]
-        candidates, gain = candidates[first], gain[first]
+        candidates, gain = self.best_per_combo(candidates, gain)
         picked = candidates[_top_k_within(o.training[candidates], _unit_key(gain), spare)]
         picked = self._within_budget(picked, gain_of, budget=left)
         return self.combo[picked]
