@@ -50,8 +50,11 @@ def skillsprint_events(n_players: int, seed: int = 3) -> list[list[dict]]:
 
 
 class Platform:
-    params = [{"vacancies": 100_000, "seconds": 20, "threads": 4, "batch": 100, "web_workers": 2}]
-    fast_params = [{"vacancies": 10_000, "seconds": 6, "threads": 4, "batch": 100, "web_workers": 2}]
+    # One HTTP process and a list worker per core: every list goes to one shared queue, so
+    # concurrent clients spread over the cores whatever process their connection landed on.
+    params = [{"vacancies": 100_000, "seconds": 20, "threads": 4, "batch": 100, "web_workers": 1, "list_workers": 2}]
+    fast_params = [{"vacancies": 10_000, "seconds": 6, "threads": 4, "batch": 100, "web_workers": 1,
+                    "list_workers": 2}]
 
     def run(self, param: dict) -> dict:
         from service.api.app import build_context
@@ -67,14 +70,16 @@ class Platform:
         seeding_s = time.perf_counter() - started
         ctx.engine.dispose()
 
-        server = start_server(data_dir, worker=False, web_workers=param.get("web_workers", 1))
+        server = start_server(data_dir, worker=False, web_workers=param.get("web_workers", 1),
+                              list_workers=param.get("list_workers", 0))
         try:
             base = server.base_url
             coach = _token(base, "demo-coach", DEMO_PASSWORD)
             caseload = [s["seeker_id"] for s in httpx.get(f"{base}/coaches/me/caseload", headers=coach,
                                                          timeout=30).json()]
-            # The first request in each HTTP process builds its in-memory vacancy arrays; that is
-            # start-up, not load. New connections land on any process, so warm several in parallel.
+            # The first request in each HTTP process or list worker waits for its in-memory
+            # vacancy arrays; that is start-up, not load. Requests land on any process, so
+            # warm several in parallel.
             warm = time.perf_counter()
 
             def warm_up(i):
@@ -82,8 +87,9 @@ class Platform:
                 httpx.get(f"{base}/seekers/{caseload[i % len(caseload)]}/recommendations", headers=coach,
                           params={"k": 50}, timeout=300).raise_for_status()
 
-            with ThreadPoolExecutor(param.get("web_workers", 1)) as pool:
-                list(pool.map(warm_up, range(4 * param.get("web_workers", 1))))
+            processes = param.get("web_workers", 1) * max(1, param.get("list_workers", 0))
+            with ThreadPoolExecutor(processes) as pool:
+                list(pool.map(warm_up, range(4 * processes)))
             first_request_s = time.perf_counter() - warm
 
             # Every request asks for a list no earlier request asked for (seeker, k, language
@@ -139,6 +145,7 @@ class Platform:
         rec, ing = recommendations.summary(), ingest_result.summary()
         return {
             "vacancies": param["vacancies"], "threads": param["threads"], "web_workers": param.get("web_workers", 1),
+            "list_workers": param.get("list_workers", 0),
             "seeding_s": round(seeding_s, 1),
             "first_recommendation_s": round(first_request_s, 2),
             "recommendations": rec, "recommendations_one_client": single.summary(), "ingest": ing,

@@ -35,13 +35,15 @@ class RunningServer:
 
 
 def start_server(data_dir: Path, *, port: int | None = None, seed: bool = False, worker: bool = True,
-                 timeout: float = 120.0, env: dict | None = None, web_workers: int = 1) -> RunningServer:
+                 timeout: float = 120.0, env: dict | None = None, web_workers: int = 1,
+                 list_workers: int = 0) -> RunningServer:
     """`skillpass serve` in a child process; returns once /health answers."""
     port = port or free_port()
     log_path = Path(data_dir) / "server.log"
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--platform-dir", str(data_dir), "--web-workers", str(web_workers)]
+               "--platform-dir", str(data_dir), "--web-workers", str(web_workers),
+               "--list-workers", str(list_workers)]
     if not seed:
         command.append("--no-seed")
     if not worker:

@@ -81,6 +81,12 @@ def blas_serial() -> Iterator[None]:
                 _blas_restore = None
 
 
+def use_threads(count: int) -> None:
+    """Cap this process's worker threads, for a process whose pool is itself the parallelism."""
+    global THREADS
+    THREADS = max(1, count)
+
+
 def split_ranges(lo: int, hi: int, rows_per_unit: int = 1) -> list[tuple[int, int]]:
     """[lo, hi) cut into up to THREADS contiguous ranges (one if the work is small)."""
     n = hi - lo

@@ -30,23 +30,28 @@ def serve_command(
     web_workers: int = typer.Option(None, "--web-workers",
                                     help="HTTP processes (SKILLPASS_WEB_WORKERS, default 1); one per core serves "
                                          "concurrent clients best."),
+    list_workers: int = typer.Option(None, "--list-workers",
+                                     help="Processes that compute ranked lists from one queue shared by all "
+                                          "requests (SKILLPASS_LIST_WORKERS, default 0: in the HTTP process). "
+                                          "With one HTTP process, one per core balances concurrent clients best."),
 ):
     """Start the platform (API and OpenAPI docs at /docs) on the configured database."""
     import uvicorn
 
     from service.api.app import create_app
-    from service.api.http_protocol import HTTP_PROTOCOL
+    from service.api.http_protocol import EVENT_LOOP, HTTP_PROTOCOL
     from service.api.middleware import log_requests_to_stderr
 
     log_requests_to_stderr()
     settings = _settings(host=host, port=port, data_dir=data_dir, seed_demo=False if no_seed else None,
-                         web_workers=web_workers)
+                         web_workers=web_workers, list_workers=list_workers)
     console.print(f"skillpass platform on http://{settings.host}:{settings.port} (docs at /docs), "
-                  f"database {settings.resolved_database_url.split('@')[-1]}, {settings.web_workers} HTTP process(es)")
+                  f"database {settings.resolved_database_url.split('@')[-1]}, {settings.web_workers} HTTP process(es)"
+                  + (f", {settings.list_workers} list worker(s) each" if settings.list_workers else ""))
     if settings.web_workers == 1:
         app = create_app(settings, start_worker=not workers_off)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False,
-                    http=HTTP_PROTOCOL)
+                    http=HTTP_PROTOCOL, loop=EVENT_LOOP)
         return
     _serve_with_processes(settings, start_worker=not workers_off)
 
@@ -63,7 +68,7 @@ def _serve_with_processes(settings: Settings, *, start_worker: bool) -> None:
     import uvicorn
 
     from service.api.app import build_context
-    from service.api.http_protocol import HTTP_PROTOCOL
+    from service.api.http_protocol import EVENT_LOOP, HTTP_PROTOCOL
 
     ctx = build_context(settings)  # migrates the database once, before any HTTP process starts
     if settings.seed_demo:
@@ -84,7 +89,8 @@ def _serve_with_processes(settings: Settings, *, start_worker: bool) -> None:
         supervisor.start()
     try:
         uvicorn.run("service.api.app:create_http_worker_app", factory=True, workers=settings.web_workers,
-                    host=settings.host, port=settings.port, log_level="info", access_log=False, http=HTTP_PROTOCOL)
+                    host=settings.host, port=settings.port, log_level="info", access_log=False, http=HTTP_PROTOCOL,
+                    loop=EVENT_LOOP)
     finally:
         if supervisor is not None:
             supervisor.stop()

@@ -57,6 +57,9 @@ class Settings:
     # HTTP processes. Each holds its own copy of the catalogue views; requests are
     # GIL-bound, so concurrent clients need more than one process to use more than one core.
     web_workers: int = 1
+    # Processes that compute ranked lists for every HTTP process's requests from one shared
+    # queue (service/api/list_workers.py); 0 computes each list in the HTTP process itself.
+    list_workers: int = 0
     token_minutes: int = 12 * 60
     max_request_bytes: int = 2 * 1024 * 1024
     seed_demo: bool = True
@@ -138,6 +141,8 @@ class Settings:
             raise SettingsError("SKILLPASS_PORT", f"must lie in 1–65535, got {self.port}")
         if not 1 <= self.web_workers <= 64:
             raise SettingsError("SKILLPASS_WEB_WORKERS", f"must lie in 1–64, got {self.web_workers}")
+        if not 0 <= self.list_workers <= 64:
+            raise SettingsError("SKILLPASS_LIST_WORKERS", f"must lie in 0–64, got {self.list_workers}")
         if self.token_minutes < 1:
             raise SettingsError("SKILLPASS_TOKEN_MINUTES", "must be at least 1")
         if self.max_request_bytes < 1024:

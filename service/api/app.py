@@ -36,16 +36,18 @@ def _load_scorer(settings: Settings, taxonomy):
     return load_model(settings.model_path, taxonomy)
 
 
-def build_context(settings: Settings) -> ServiceContext:
+def build_context(settings: Settings, *, migrate: bool = True) -> ServiceContext:
+    """Everything requests share; ``migrate=False`` for processes that start after one that migrated."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
+    if migrate:
+        upgrade(engine)
     taxonomy = load_taxonomy()
     return ServiceContext(settings=settings, engine=engine, sessions=session_factory(engine), taxonomy=taxonomy,
                           scorer=_load_scorer(settings, taxonomy), secret_key=settings.resolved_secret_key())
 
 
-def _warm_catalogues(ctx: ServiceContext) -> None:
+def warm_catalogues(ctx: ServiceContext) -> None:
     from service.api.catalogue import snapshot
 
     try:
@@ -68,7 +70,12 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True, s
     async def lifespan(app: FastAPI):
         # Build the catalogue views in the background, so the first recommendation after a
         # start does not pay for parsing every stored vacancy (seconds at 100,000).
-        threading.Thread(target=_warm_catalogues, args=(ctx,), name="warm-catalogues", daemon=True).start()
+        if settings.list_workers:
+            from service.api.list_workers import ListWorkers
+            ctx.list_workers = ListWorkers(settings, settings.list_workers)
+            ctx.list_workers.start()  # each worker builds its own views; this process needs none
+        else:
+            threading.Thread(target=warm_catalogues, args=(ctx,), name="warm-catalogues", daemon=True).start()
         worker = None
         if start_worker:
             from service.jobs.supervisor import JobSupervisor
@@ -79,6 +86,9 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True, s
         finally:
             if worker is not None:
                 worker.stop()
+            if ctx.list_workers is not None:
+                ctx.list_workers.shutdown()
+                ctx.list_workers = None
             ctx.engine.dispose()
 
     app = FastAPI(title="skillpass", version=API_VERSION, lifespan=lifespan,

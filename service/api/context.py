@@ -25,6 +25,9 @@ class ServiceContext:
     # CatalogueVersion moves; see service/api/catalogue.py.
     caches: dict = field(default_factory=dict)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
+    # The shared pool that computes ranked lists (service/api/list_workers.py), while the
+    # app runs with SKILLPASS_LIST_WORKERS > 0; None: lists are computed in this process.
+    list_workers: object | None = None
 
     @property
     def jobs_dir(self) -> Path:

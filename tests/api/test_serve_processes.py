@@ -1,4 +1,4 @@
-"""`skillpass serve --web-workers 2`: one prepared database, several HTTP processes that agree."""
+"""`skillpass serve --web-workers 2` and `--list-workers 2`: one prepared database, several processes that agree."""
 
 from __future__ import annotations
 
@@ -53,5 +53,33 @@ def test_two_http_processes_serve_the_same_seeded_platform(tmp_path):
         family = children_of(server.process.pid)
         grandchildren = [pid for child in family for pid in children_of(child)]
         assert len(family) + len(grandchildren) >= 3
+    finally:
+        server.stop()
+
+
+def test_list_workers_serve_a_real_server(tmp_path):
+    server = start_server(tmp_path, seed=True, worker=False, web_workers=1, list_workers=2, timeout=240)
+    try:
+        base = server.base_url
+        token = httpx.post(f"{base}/auth/token", data={"username": "demo-coach", "password": DEMO_PASSWORD},
+                           timeout=30).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        caseload = [s["seeker_id"] for s in httpx.get(f"{base}/coaches/me/caseload", headers=headers,
+                                                      timeout=30).json()]
+
+        def recommendations(i):
+            response = httpx.get(f"{base}/seekers/{caseload[i % 3]}/recommendations", headers=headers,
+                                 params={"k": 3 + i // 3}, timeout=120)
+            return response.status_code, len(response.json()["items"])
+
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(recommendations, range(12)))
+        assert {status for status, _ in answers} == {200}
+        assert [shown for _, shown in answers] == [3 + i // 3 for i in range(12)]
+        # The HTTP process, its two list workers (and multiprocessing's resource tracker).
+        workers = [pid for pid in children_of(server.process.pid)
+                   if "multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_text()
+                   and "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(workers) == 2
     finally:
         server.stop()

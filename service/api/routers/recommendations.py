@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
 import numpy as np
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from matching.bits import count_bits, pack_bits, packed
@@ -34,6 +34,7 @@ from service.api.audit import audit, audit_many
 from service.api.catalogue import VacancyView, pair_scorer, snapshot
 from service.api.deps import Context, Db, role_caller
 from service.api.errors import ApiError, not_found
+from service.api.list_workers import compute
 from service.api.passport_store import passport_of, record_of_holder
 from service.db.tables import VacancyRecord
 
@@ -312,62 +313,46 @@ def _recent_lists(ctx) -> RecentLists:
     return recent if recent is not None else ctx.caches.setdefault("recommendations", RecentLists(RECENT_LISTS))
 
 
-# --------------------------------------------------------------------------- endpoints
-
-SeekerOrCoach = role_caller("seeker", "coach")
-Employer = role_caller("employer")
-
-
-@router.get("/seekers/{seeker_id}/recommendations", response_model=Recommendations,
-            summary="A seeker's best open vacancies, with reasons and training pathways (the seeker or their coach)")
-def seeker_recommendations(seeker_id: str, caller: SeekerOrCoach, db: Db, ctx: Context,
-                           k: Annotated[int, Query(ge=1, le=50)] = 10,
-                           language: Language = "en") -> Recommendations:
-    acting_for_seeker(db, caller, seeker_id)
-    record = record_of_holder(db, seeker_id)
-    if record is None:
-        raise ApiError(404, f"job seeker {seeker_id!r} has no passport yet: finish a Skillsprint first",
-                       field="path.seeker_id")
-    catalogue = snapshot(ctx, db)
-    # A list is a function of the passport version, the catalogues and the query: reloading the page is free.
-    key = (record.passport_id, record.version, catalogue.version("vacancies"), catalogue.version("trainings"), k,
-           language)
-    recent = _recent_lists(ctx)
-    result = recent.get(key)
-    if result is None:
-        result = recommend(passport_of(record), catalogue.vacancies, catalogue.trainings, pair_scorer(ctx),
-                           ctx.taxonomy, k=k, language=language)
-        recent.put(key, result)
-    audit(db, caller, "recommendations.read", resource="seeker", resource_id=seeker_id, subject_id=seeker_id,
-          detail={"k": k, "shown": len(result.items), "pathways": len(result.pathways)})
-    db.commit()
-    return result
+# --------------------------------------------------------------------------- list tasks
+# Module-level functions of (ctx, *args), so a list worker process can run them too
+# (service/api/list_workers.py); each reads the catalogues as they are when it runs.
 
 
-def owned_vacancy(db, caller, vacancy_id: str, field: str = "path.vacancy_id") -> VacancyRecord:
-    """The vacancy, if the caller's employer organisation posted it (404 unknown, 403 someone else's)."""
-    organisation = employer_organisation(caller)
-    record = db.get(VacancyRecord, vacancy_id)
-    if record is None:
-        raise not_found("vacancy", vacancy_id, field)
-    if record.employer_id != organisation:
-        raise ApiError(403, "only the employer that posted this vacancy may do this")
-    return record
+@dataclass(frozen=True)
+class RenderedList:
+    """A ranked list as its JSON response body, plus what its audit entry records.
+
+    Lists are rendered once, where they are computed: the HTTP process neither
+    re-validates nor re-serialises them (about a tenth of its time per request), and the
+    bytes are what a list worker sends back and what the list cache keeps.
+    """
+
+    body: bytes
+    shown: int
+    pathways: int = 0
+    subject_ids: tuple[str, ...] = ()
 
 
-@router.get("/vacancies/{vacancy_id}/candidates", response_model=CandidateList,
-            summary="The best consenting candidates for your vacancy, with reasons (the posting employer)")
-def vacancy_candidates(vacancy_id: str, caller: Employer, db: Db, ctx: Context,
-                       k: Annotated[int, Query(ge=1, le=100)] = 20,
-                       language: Language = "en") -> CandidateList:
-    record = owned_vacancy(db, caller, vacancy_id)
-    if record.status != "open":
-        raise ApiError(409, f"vacancy {vacancy_id!r} is closed; reopen it to see candidates", field="path.vacancy_id")
+def seeker_list(ctx, passport_document: dict, k: int, language: str) -> tuple[RenderedList, tuple[int, int]]:
+    """The list for the stored passport document, and the (vacancies, trainings) catalogue versions it used."""
+    passport = Passport.model_validate(passport_document)  # here, so a list worker's process pays for it
+    with ctx.sessions() as db:
+        catalogue = snapshot(ctx, db)
+        result = recommend(passport, catalogue.vacancies, catalogue.trainings, pair_scorer(ctx), ctx.taxonomy,
+                           k=k, language=language)
+        versions = catalogue.version("vacancies"), catalogue.version("trainings")
+    return RenderedList(result.model_dump_json().encode(), len(result.items), len(result.pathways)), versions
+
+
+def candidate_list(ctx, vacancy_id: str, vacancy_document: dict, employer_id: str, k: int,
+                   language: str) -> RenderedList:
+    """The best *k* consenting seekers who pass the vacancy's knock-outs."""
     taxonomy = ctx.taxonomy
-    vacancy = VacancyArrays.from_vacancies([Vacancy.model_validate(record.document)], taxonomy)
-    catalogue = snapshot(ctx, db)
-    seekers, trainings, scorer = catalogue.seekers, catalogue.trainings, pair_scorer(ctx)
-    allowed = np.flatnonzero(seekers.allows(record.employer_id))
+    vacancy = VacancyArrays.from_vacancies([Vacancy.model_validate(vacancy_document)], taxonomy)
+    with ctx.sessions() as db:
+        catalogue = snapshot(ctx, db)
+        seekers, trainings, scorer = catalogue.seekers, catalogue.trainings, pair_scorer(ctx)
+    allowed = np.flatnonzero(seekers.allows(employer_id))
     codes, _, chord_sq = knockout_codes(seekers.arrays, vacancy, allowed)
     ok = codes[:, 0] == Knockout.FEASIBLE
     s, distance = allowed[ok], road_distance_km(chord_sq[ok, 0])
@@ -387,10 +372,67 @@ def vacancy_candidates(vacancy_id: str, caller: Employer, db: Db, ctx: Context,
                 strengths=explained["strengths"][i], gaps=explained["gaps"][i],
                 training=_suggestion(explained, i),
                 profile=_profile(arrays.levels[row], arrays.se[row], arrays.measured[row], taxonomy)))
-    audit_many(db, caller, "candidates.list", resource="vacancy", resource_id=vacancy_id,
-               subject_ids=[item.seeker_id for item in items])
+    body = CandidateList(vacancy_id=vacancy_id, language=language, feasible=len(s), items=items)
+    return RenderedList(body.model_dump_json().encode(), len(items), subject_ids=tuple(i.seeker_id for i in items))
+
+
+# --------------------------------------------------------------------------- endpoints
+
+SeekerOrCoach = role_caller("seeker", "coach")
+Employer = role_caller("employer")
+
+
+@router.get("/seekers/{seeker_id}/recommendations", response_model=Recommendations,
+            summary="A seeker's best open vacancies, with reasons and training pathways (the seeker or their coach)")
+def seeker_recommendations(seeker_id: str, caller: SeekerOrCoach, db: Db, ctx: Context,
+                           k: Annotated[int, Query(ge=1, le=50)] = 10,
+                           language: Language = "en") -> Response:
+    acting_for_seeker(db, caller, seeker_id)
+    record = record_of_holder(db, seeker_id)
+    if record is None:
+        raise ApiError(404, f"job seeker {seeker_id!r} has no passport yet: finish a Skillsprint first",
+                       field="path.seeker_id")
+    catalogue = snapshot(ctx, db)
+    # A list is a function of the passport version, the catalogues and the query: reloading the page is free.
+    key = (record.passport_id, record.version, catalogue.version("vacancies"), catalogue.version("trainings"), k,
+           language)
+    recent = _recent_lists(ctx)
+    rendered = recent.get(key)
+    if rendered is None:
+        rendered, versions = compute(ctx, seeker_list, record.document, k, language)
+        # Filed under the catalogue versions it was computed on, which a change between
+        # reading the counters here and computing may have moved on.
+        recent.put((record.passport_id, record.version, *versions, k, language), rendered)
+    audit(db, caller, "recommendations.read", resource="seeker", resource_id=seeker_id, subject_id=seeker_id,
+          detail={"k": k, "shown": rendered.shown, "pathways": rendered.pathways})
     db.commit()
-    return CandidateList(vacancy_id=vacancy_id, language=language, feasible=len(s), items=items)
+    return Response(rendered.body, media_type="application/json")
+
+
+def owned_vacancy(db, caller, vacancy_id: str, field: str = "path.vacancy_id") -> VacancyRecord:
+    """The vacancy, if the caller's employer organisation posted it (404 unknown, 403 someone else's)."""
+    organisation = employer_organisation(caller)
+    record = db.get(VacancyRecord, vacancy_id)
+    if record is None:
+        raise not_found("vacancy", vacancy_id, field)
+    if record.employer_id != organisation:
+        raise ApiError(403, "only the employer that posted this vacancy may do this")
+    return record
+
+
+@router.get("/vacancies/{vacancy_id}/candidates", response_model=CandidateList,
+            summary="The best consenting candidates for your vacancy, with reasons (the posting employer)")
+def vacancy_candidates(vacancy_id: str, caller: Employer, db: Db, ctx: Context,
+                       k: Annotated[int, Query(ge=1, le=100)] = 20,
+                       language: Language = "en") -> Response:
+    record = owned_vacancy(db, caller, vacancy_id)
+    if record.status != "open":
+        raise ApiError(409, f"vacancy {vacancy_id!r} is closed; reopen it to see candidates", field="path.vacancy_id")
+    rendered = compute(ctx, candidate_list, vacancy_id, record.document, record.employer_id, k, language)
+    audit_many(db, caller, "candidates.list", resource="vacancy", resource_id=vacancy_id,
+               subject_ids=list(rendered.subject_ids))
+    db.commit()
+    return Response(rendered.body, media_type="application/json")
 
 
 @router.get("/vacancies/{vacancy_id}/candidates/{seeker_id}", response_model=CandidatePassport,
