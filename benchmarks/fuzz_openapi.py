@@ -45,7 +45,8 @@ class OpenApiFuzz:
         from service.seed import DEMO_PASSWORD
 
         data_dir = Path(tempfile.mkdtemp(prefix="skillpass-fuzz-"))
-        server = start_server(data_dir, seed=True, worker=True)
+        # Served as the load check serves it: one HTTP process, lists computed by list workers.
+        server = start_server(data_dir, seed=True, worker=True, list_workers=2)
         per_role = {}
         try:
             for role in ROLES:
