@@ -48,6 +48,15 @@ class SkillsprintSession:
 
     def add_events(self, batch: list[dict]) -> BatchReceipt:
         """Check a batch as a whole, then keep it; returns how many events were new."""
+        return self.keep_checked(self.check_batch(batch))
+
+    def check_batch(self, batch: list[dict]) -> dict[str, list[dict]]:
+        """The batch's events validated against their instruments' schemas, by instrument.
+
+        Depends only on the batch and the session id, not on what is stored, so a service
+        can run this costly part before it locks the stored session (see
+        :meth:`keep_checked`).
+        """
         if not isinstance(batch, list):
             raise AssessmentInputError("skillsprint", "a batch is a list of events")
         by_instrument: dict[str, list[dict]] = {}
@@ -69,14 +78,16 @@ class SkillsprintSession:
             fields = {k: v for k, v in event.items() if k != "instrument"}
             by_instrument.setdefault(str(name), []).append({**fields, "event_id": str(event_id),
                                                             "session_id": self.session_id})
+        return {name: [_canonical(record) for record in instrument(name).schema.validate(records).to_dict("records")]
+                for name, records in by_instrument.items()}
+
+    def keep_checked(self, checked: dict[str, list[dict]]) -> BatchReceipt:
+        """Keep the events of a checked batch that are new; a resend must match what is kept."""
         staged: dict[str, dict[str, dict]] = {}
         repeated = 0
-        for name, records in by_instrument.items():
-            schema = instrument(name).schema
-            checked = schema.validate(records)
+        for name, records in checked.items():
             stored = self.events.get(name, {})
-            for record in checked.to_dict("records"):
-                record = _canonical(record)
+            for record in records:
                 previous = stored.get(record["event_id"])
                 if previous is not None:
                     if previous != record:

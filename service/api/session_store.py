@@ -1,9 +1,11 @@
 """Skillsprint events in the database: idempotent batch ingest, and a session read back.
 
-Ingest reuses :meth:`assessment.session.SkillsprintSession.add_events` for every check
-(schema, repeats, conflicting resends) but never loads a whole session: it loads only the
-stored events whose ids the batch names (one ``IN`` query), lets ``add_events`` decide
-what is new, and bulk-inserts just that. The events' own primary key (session, event id)
+Ingest reuses the assessment session's checks (schema, repeats, conflicting resends) but
+never loads a whole session: it validates the batch first
+(:meth:`~assessment.session.SkillsprintSession.check_batch`), then under the session's
+write lock loads only the stored events whose ids the batch names (one ``IN`` query), lets
+:meth:`~assessment.session.SkillsprintSession.keep_checked` decide what is new, and
+bulk-inserts just that. The events' own primary key (session, event id)
 stops two concurrent batches from storing the same event twice.
 """
 
@@ -33,13 +35,16 @@ class IngestReceipt:
 def ingest_events(db: Session, session_id: str, batch: list[dict]) -> IngestReceipt:
     """Store the new events of *batch* in an open session; a bad batch raises before any write."""
     _check_event_ids(batch)
-    _lock_open_session(db, session_id)
-    ids = {str(event["event_id"]) for event in batch if isinstance(event, dict) and "event_id" in event}
-    stored = _stored_with_ids(db, session_id, ids)
     session = SkillsprintSession(session_id)
+    # The schema checks are most of an ingest's time and need nothing stored: done before
+    # the write lock, so concurrent batches hold it only for their reads and writes.
+    checked = session.check_batch(batch)
+    _lock_open_session(db, session_id)
+    ids = {record["event_id"] for records in checked.values() for record in records}
+    stored = _stored_with_ids(db, session_id, ids)
     for instrument, event_id, payload in stored:
         session.events.setdefault(instrument, {})[event_id] = payload
-    receipt = session.add_events(batch)
+    receipt = session.keep_checked(checked)
     new_rows = _new_rows(session, {(instrument, event_id) for instrument, event_id, _ in stored},
                          {event_id for _, event_id, _ in stored})
     if new_rows:
