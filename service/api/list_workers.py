@@ -85,8 +85,10 @@ class ListWorkers:
         The pool starts a process per submitted task while none is idle, so *size* quick
         tasks in a row start all of them.
         """
-        for future in [self._pool.submit(_run, worker_process_id, ()) for _ in range(self.size)]:
-            future.add_done_callback(lambda f: f.exception())  # a failed start shows on first use
+        for _ in range(self.size):
+            # Not waited for: a worker that cannot start breaks the pool, and the first
+            # request then says so (503) after one fresh attempt.
+            self._pool.submit(_run, worker_process_id, ())
 
     def run(self, task, *args):
         for attempt in (1, 2):

@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
-from service.api.list_workers import worker_process_id
+from service.api.errors import ApiError
+from service.api.list_workers import ListWorkers, worker_process_id
 from service.settings import Settings, SettingsError
 from tests.api.conftest import People
 from tests.api.test_recommendations import GRONINGEN, HELMOND, change_consent, set_status, store_vacancy
@@ -112,6 +113,17 @@ def test_a_lost_worker_costs_no_request(world, caplog):
         time.sleep(0.2)
     assert workers.run(worker_process_id) != os.getpid()
     assert any("list worker stopped unexpectedly" in record.getMessage() for record in caplog.records)
+
+
+def test_workers_that_cannot_start_answer_503(tmp_path):
+    # Port 0 passes the constructor but not the settings check each worker runs at start.
+    workers = ListWorkers(Settings(data_dir=tmp_path, secret_key="test-secret", port=0), 1)
+    try:
+        with pytest.raises(ApiError) as refused:
+            workers.run(worker_process_id)
+        assert refused.value.status == 503
+    finally:
+        workers.shutdown()
 
 
 def test_list_workers_setting_is_checked():
