@@ -102,10 +102,9 @@ class Platform:
             def recommend(client, t, i):
                 with numbers_lock:
                     r = next(numbers)
-                seeker = caseload[r % len(caseload)]
-                k = 5 + (r // len(caseload)) % 45
-                language = "nl" if (r // (len(caseload) * 45)) % 2 else "en"
-                with numbers_lock:
+                    seeker = caseload[r % len(caseload)]
+                    k = 5 + (r // len(caseload)) % 45
+                    language = "nl" if (r // (len(caseload) * 45)) % 2 else "en"
                     asked.add((seeker, k, language))
                 response = client.get(f"/seekers/{seeker}/recommendations", headers=coach,
                                       params={"k": k, "language": language})
