@@ -31,12 +31,13 @@ import numpy as np
 
 from matching.bits import packed
 from matching.candidates import (N_REASONS, CandidateGraph, PairScoreFn, _group_then_best_key, _top_k_within,
-                                generate_candidates, rank_within_runs)
+                                generate_candidates, may_be_top_k, rank_within_runs)
 from matching.parallel import THREADS, _executor, blas_serial
 from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescreen, type_terms
 from matching.spatial_reach import GridProjection, VacancyGrid
 from matching.timing import StageTimer
 from matching.vacancy_types import block_eligibility, block_knockout_counts, vacancy_types
+from matching.workspace import Workspace
 from passport.geography import (EARTH_RADIUS_KM, ROAD_DETOUR, chord_squared_for_km,
                                 km_from_chord_squared, road_km, unit_vectors)
 from passport.population import SeekerArrays, VacancyArrays
@@ -109,6 +110,7 @@ class _Context:
         self.dot_limit = 1.0 - 0.5 * chord_squared_for_km(np.asarray(limit, dtype=np.float32) / ROAD_DETOUR)
         # road km / own limit ≈ chord · R · detour / limit (arcsin x ≈ x: < 0.01 % off at 80 km)
         self.travel_scale = (EARTH_RADIUS_KM * ROAD_DETOUR / limit).astype(np.float32)
+        self.workspace = Workspace()
 
     def blocks(self, rows: np.ndarray, block_seekers: int) -> list[np.ndarray]:
         """*rows* cut into blocks of at most *block_seekers* neighbours in the same reach band.
@@ -136,45 +138,91 @@ class _Context:
 
 
 @dataclass(eq=False)
+class _Pairs:
+    """A block's feasible pairs: seeker position in the block, position in its reach, cosine."""
+
+    local: np.ndarray
+    column: np.ndarray
+    dot: np.ndarray
+
+
+@dataclass(eq=False)
 class _Block:
-    """One block's reachable vacancies and the dense pieces both the fit and the run need."""
+    """One block's reachable vacancies, its feasible pairs and what the fit and the run both need."""
 
     rows: np.ndarray
     reach: np.ndarray
+    reach_type: np.ndarray
     eligibility: object
     terms: np.ndarray
-    dot: np.ndarray
-    within: np.ndarray
+    pairs: _Pairs
+    within: np.ndarray       # per seeker: reachable vacancies inside the travel limit
 
 
 def _prepare_block(ctx: _Context, rows: np.ndarray) -> _Block:
     reach = ctx.reach(rows)
+    reach_type = ctx.types.type_of[reach]
     eligibility = block_eligibility(ctx.seekers, ctx.seeker_bits, rows, ctx.types)
     terms = type_terms(ctx.seekers, ctx.seeker_bits, rows, ctx.types, ctx.proxies)
-    # Compare the dot product with the limit's cosine instead of forming squared chords:
-    # the block's largest array then gets one pass after the matrix product instead of four.
-    # It decides exactly as the chord test does except for pairs within a rounding error
-    # (10⁻¹⁶) of a seeker's limit.
-    dot = ctx.seeker_units[rows] @ ctx.vacancy_units[reach].T
-    within = dot >= ctx.dot_limit[rows, None]
-    return _Block(rows=rows, reach=reach, eligibility=eligibility, terms=terms, dot=dot, within=within)
+    pairs, within = _feasible_pairs(ctx, rows, reach, reach_type, eligibility.eligible)
+    return _Block(rows=rows, reach=reach, reach_type=reach_type, eligibility=eligibility, terms=terms, pairs=pairs,
+                  within=within)
 
 
-def _chord_sq(block: _Block, local, column) -> np.ndarray:
-    """Squared chords of the given (row, column) entries of the block."""
-    return _chord_sq_from_dot(block.dot[local, column])
+# Dense cells per chunk of a block: the chunk's cosines (2 MB of float64) and masks stay
+# in cache between the passes over them. Whole blocks (30 MB of cosines) went to memory
+# and back on every pass: 67 against 33 µs per seeker for the steps below.
+CHUNK_CELLS = 1 << 18
+
+
+def _feasible_pairs(ctx: _Context, rows: np.ndarray, reach: np.ndarray, reach_type: np.ndarray,
+                    eligible: np.ndarray) -> tuple[_Pairs, np.ndarray]:
+    """Pairs of *rows* × *reach* within travel and eligible, and each seeker's count within travel.
+
+    The dense arrays are vacancy-major, ``(reachable vacancies × block seekers)``: a
+    vacancy's eligibility is then one whole row copied from the ``(types × seekers)``
+    table, and every dense operand shares one memory order (a column gather into
+    seeker-major order comes out Fortran-ordered, and the AND of a C- and an F-ordered
+    array cost ten times the AND of two C-ordered ones).
+    """
+    n_block = len(rows)
+    seeker_units = np.ascontiguousarray(ctx.seeker_units[rows].T)
+    vacancy_units = ctx.vacancy_units[reach]
+    limit = ctx.dot_limit[rows]
+    eligible_rows = np.ascontiguousarray(eligible.T)
+    within = np.zeros(n_block, dtype=np.int64)
+    local, column, dot = [], [], []
+    step = max(1, CHUNK_CELLS // max(n_block, 1))
+    for lo in range(0, len(reach), step):
+        hi = min(lo + step, len(reach))
+        shape = (hi - lo, n_block)
+        # Compare the cosine with the limit's cosine instead of forming squared chords:
+        # it decides exactly as the chord test does except for pairs within a rounding
+        # error (10⁻¹⁶) of a seeker's limit.
+        cosine = np.matmul(vacancy_units[lo:hi], seeker_units, out=ctx.workspace.array("cosine", shape, np.float64))
+        inside = np.greater_equal(cosine, limit, out=ctx.workspace.array("inside", shape, bool))
+        within += inside.view(np.uint8).sum(axis=0, dtype=np.int64)
+        # mode="clip": with the default mode NumPy writes through a temporary buffer.
+        feasible = np.take(eligible_rows, reach_type[lo:hi], axis=0, mode="clip",
+                           out=ctx.workspace.array("feasible", shape, bool))
+        feasible &= inside
+        flat = np.flatnonzero(feasible)
+        chunk_column, chunk_local = np.divmod(flat, n_block)
+        local.append(chunk_local)
+        column.append(chunk_column + lo)
+        dot.append(cosine.ravel()[flat])
+    if not local:
+        empty = np.empty(0, dtype=np.int64)
+        return _Pairs(local=empty, column=empty, dot=np.empty(0)), within
+    return _Pairs(local=np.concatenate(local), column=np.concatenate(column), dot=np.concatenate(dot)), within
 
 
 def _chord_sq_from_dot(dot) -> np.ndarray:
     return np.maximum(2.0 - 2.0 * dot, 0.0)
 
 
-def _travel_ratio(ctx: _Context, block: _Block, local, column) -> np.ndarray:
-    return np.sqrt(_chord_sq(block, local, column)).astype(np.float32) * ctx.travel_scale[block.rows[local]]
-
-
-def _feasible_mask(ctx: _Context, block: _Block) -> np.ndarray:
-    return block.within & block.eligibility.eligible[:, ctx.types.type_of[block.reach]]
+def _travel_ratio(ctx: _Context, block: _Block, pairs: _Pairs) -> np.ndarray:
+    return np.sqrt(_chord_sq_from_dot(pairs.dot)).astype(np.float32) * ctx.travel_scale[block.rows][pairs.local]
 
 
 def _pair_distance_km(chord_sq) -> np.ndarray:
@@ -190,14 +238,13 @@ def _fit_on_sample(ctx: _Context, score_fn: PairScoreFn, sample_rows: np.ndarray
     seeker, vacancy, distance, rows_terms = [], [], [], []
     for rows in ctx.blocks(sample_rows, block_seekers):
         block = _prepare_block(ctx, rows)
-        b, col = np.nonzero(_feasible_mask(ctx, block))
-        v = block.reach[col]
-        type_part = block.terms[b, ctx.types.type_of[v]]
-        ratio = _travel_ratio(ctx, block, b, col)
-        rows_terms.append(np.column_stack([type_part, ctx.requirement_above[v], ratio]))
-        seeker.append(rows[b])
+        pairs = block.pairs
+        v = block.reach[pairs.column]
+        type_part = block.terms[pairs.local, block.reach_type[pairs.column]]
+        rows_terms.append(np.column_stack([type_part, ctx.requirement_above[v], _travel_ratio(ctx, block, pairs)]))
+        seeker.append(rows[pairs.local])
         vacancy.append(v)
-        distance.append(_pair_distance_km(_chord_sq(block, b, col)))
+        distance.append(_pair_distance_km(_chord_sq_from_dot(pairs.dot)))
     if not seeker:
         return fit_prescreen(np.empty((0, len(TERMS))), np.empty(0))
     terms = np.concatenate(rows_terms)
@@ -219,56 +266,61 @@ class _BlockOutput:
     score: np.ndarray
     distance: np.ndarray
     rank: np.ndarray         # place within the seeker's own list
-    entering: tuple          # (seeker, vacancy, pre-screen probability) beating the vacancy's cut-off
+    entering: tuple          # (seeker, vacancy, pre-screen log-odds) beating the vacancy's cut-off
     reachable: int
 
 
 def _run_block(ctx: _Context, prescreen: Prescreen, score_fn: PairScoreFn, rows: np.ndarray, top_k: int,
                prescreen_k: int, vacancy_cutoff: np.ndarray | None) -> _BlockOutput:
     block = _prepare_block(ctx, rows)
-    types = ctx.types
     # Dense work stays on booleans; the pre-screen is computed only for the feasible pairs
-    # (about a tenth of what the block reaches at national scale).
-    local, column = np.nonzero(_feasible_mask(ctx, block))
-    vacancy = block.reach[column]
+    # (about a fifth of what is within travel at national scale).
+    pairs = block.pairs
+    local, column = pairs.local, pairs.column
     table = prescreen.type_table(block.terms, block.eligibility.eligible)
-    estimate = (table[local, types.type_of[vacancy]]
-                + np.float32(prescreen.vacancy_weight) * ctx.requirement_above[vacancy]
-                + np.float32(prescreen.travel_weight) * _travel_ratio(ctx, block, local, column))
-    counts = block_knockout_counts(block.eligibility, types, block.within.sum(axis=1),
-                                   np.bincount(local, minlength=len(rows)), ctx.vacancies.n)
-
-    # Log-odds squashed to (0, 1): the one-key group sorts need scores in that range.
-    estimate = 1.0 / (1.0 + np.exp(-estimate.astype(np.float64)))
+    vacancy_part = np.float32(prescreen.vacancy_weight) * ctx.requirement_above[block.reach]
+    estimate = table.ravel()[local * table.shape[1] + block.reach_type[column]]  # log-odds
+    estimate += vacancy_part[column]
+    estimate += np.float32(prescreen.travel_weight) * _travel_ratio(ctx, block, pairs)
+    within = block.within
+    counts = block_knockout_counts(block.eligibility, ctx.types, within, np.bincount(local, minlength=len(rows)),
+                                   ctx.vacancies.n)
 
     # Seeker side: the best `prescreen_k` by pre-screen, then the best `top_k` by exact score.
-    shortlist = _top_k_within(local, estimate, prescreen_k)
+    # Only pairs that can make a seeker's pre-screen list are sorted.
+    candidate = np.flatnonzero(may_be_top_k(local, estimate, prescreen_k, len(rows)))
+    shortlist = candidate[_top_k_within(local[candidate], _squash(estimate[candidate]), prescreen_k)]
     s_local, col = local[shortlist], column[shortlist]
     s, v = rows[s_local], block.reach[col]
-    d = _pair_distance_km(_chord_sq(block, s_local, col))
+    d = _pair_distance_km(_chord_sq_from_dot(pairs.dot[shortlist]))
     exact = np.asarray(score_fn(ctx.seekers, ctx.vacancies, s, v, d), dtype=np.float32)
     best = _top_k_within(s_local, exact, top_k)
     picked_local = s_local[best]
     group_start = np.searchsorted(picked_local, picked_local, side="left")
 
-    entering = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
+    entering = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
     if vacancy_cutoff is not None:
-        enter = estimate > vacancy_cutoff[vacancy]
-        entering = (rows[local[enter]], vacancy[enter], estimate[enter])
+        enter = np.flatnonzero(estimate > vacancy_cutoff[block.reach][column])
+        entering = (rows[local[enter]], block.reach[column[enter]], estimate[enter])
     return _BlockOutput(rows=rows, counts=counts, seeker=s[best], vacancy=v[best], score=exact[best],
                         distance=d[best], rank=np.arange(len(best)) - group_start, entering=entering,
-                        reachable=int(block.within.sum()))
+                        reachable=int(within.sum()))
+
+
+def _squash(log_odds: np.ndarray) -> np.ndarray:
+    """Log-odds mapped into (0, 1), the key range the one-key group sorts need."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(log_odds, dtype=np.float64)))
 
 
 class _VacancyBest:
-    """Each vacancy's running best candidates by pre-screen, pruned when the buffer grows."""
+    """Each vacancy's running best candidates by pre-screen log-odds, pruned when the buffer grows."""
 
     def __init__(self, limit: np.ndarray):
         self.limit = limit
-        self.cutoff = np.full(len(limit), -np.inf)
+        self.cutoff = np.full(len(limit), -np.inf, dtype=np.float32)
         self.parts: list[tuple] = []
         self.size = 0
-        self.kept = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
+        self.kept = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
 
     def add(self, entering: tuple) -> None:
         self.parts.append(entering)
@@ -279,13 +331,13 @@ class _VacancyBest:
     def prune(self) -> None:
         pool = [np.concatenate([k] + [p[i] for p in self.parts]) for i, k in enumerate(self.kept)]
         self.parts, self.size = [], 0
-        keep = _top_k_within(pool[1], pool[2], self.limit)
+        keep = _top_k_within(pool[1], _squash(pool[2]), self.limit)
         self.kept = tuple(a[keep] for a in pool)
         vacancy, estimate = self.kept[1], self.kept[2]
         full = np.bincount(vacancy, minlength=len(self.limit)) >= self.limit
-        worst = np.full(len(self.limit), np.inf)
+        worst = np.full(len(self.limit), np.inf, dtype=np.float32)
         np.minimum.at(worst, vacancy, estimate)
-        self.cutoff = np.where(full, worst, -np.inf)
+        self.cutoff = np.where(full, worst, -np.inf).astype(np.float32)
 
 
 def generate_pruned_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_fn: PairScoreFn, *,

@@ -106,8 +106,11 @@ def block_knockout_counts(eligibility: BlockEligibility, types: VacancyTypes, wi
     pass every check; the other reasons are type counts weighted by vacancies per type.
     """
     counts = np.zeros((len(within), N_REASONS), dtype=np.int64)
-    for reason, mask in eligibility.failing.items():
-        counts[:, reason] = mask.astype(np.int64) @ types.count
+    reasons = list(eligibility.failing)
+    # One float64 product for all reasons: BLAS, where an int64 product runs NumPy's own
+    # loop; sums of vacancy counts stay exact in float64 far beyond any catalogue.
+    masks = np.stack([eligibility.failing[reason] for reason in reasons], axis=1).astype(np.float64)
+    counts[:, reasons] = (masks @ types.count.astype(np.float64)).round().astype(np.int64)
     counts[:, Knockout.TRAVEL] = n_vacancies - within
     counts[:, Knockout.FEASIBLE] = feasible
     return counts
