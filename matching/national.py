@@ -104,6 +104,7 @@ def national_summary(run: NationalRun) -> dict:
         "pairs_within_travel": run.pruned.reachable_pairs,
         "seekers_without_candidates": int(np.count_nonzero((per_seeker == 0) & run.seekers.consent_matching)),
         "prescreen_r_squared": round(run.pruned.prescreen.r_squared, 4),
+        "prescreen_k": run.pruned.stats["prescreen_k"],
         "seconds_per_stage": {k: round(v, 2) for k, v in run.timer.seconds.items()},
     }
     if run.optimal is not None:

@@ -8,7 +8,8 @@ import pytest
 from matching import RuleBasedScorer
 from matching.candidates import FeatureScorer, generate_candidates
 from matching.prescreen import FALLBACK_WEIGHTS, TERMS, fit_prescreen
-from matching.pruned import candidate_recall, generate_pruned_candidates, hilbert_index
+from matching.pruned import (PRESCREEN_RECALL_TARGET, _calibrate_prescreen_k, _Context, candidate_recall,
+                             generate_pruned_candidates, hilbert_index)
 from matching.spatial_reach import GridProjection, VacancyGrid, concatenated_ranges
 from matching.vacancy_types import pack_bits, vacancy_types
 from passport.geography import haversine_km
@@ -102,6 +103,28 @@ def test_default_pruning_keeps_the_exact_top_k(national, scorer):
                               sample_size=400)
     assert recall["exact_pairs"] > 1_000
     assert recall["recall"] >= 0.99
+
+
+def test_the_prescreen_list_length_is_measured_to_keep_the_recall_target(national, scorer):
+    pruned = generate_pruned_candidates(national.seekers, national.vacancies, scorer, top_k=5)
+    stats = pruned.stats
+    assert 15 <= stats["prescreen_k"] <= 75
+    assert stats["prescreen_k_sample_recall"] >= PRESCREEN_RECALL_TARGET
+    assert stats["prescreen_k_sample_pairs_scored"] > 0
+
+
+def test_a_prescreen_that_ranks_nothing_needs_the_longest_list(national, scorer):
+    from matching.prescreen import Prescreen
+
+    ctx = _Context(national.seekers, national.vacancies, 2.0, None)
+    blind = Prescreen(weights=np.zeros(len(TERMS) + 1), n_fit_pairs=0, r_squared=0.0)
+    sample = np.flatnonzero(national.seekers.consent_matching)[:300]
+    length, recall, scored = _calibrate_prescreen_k(ctx, blind, scorer, sample, 256, 5)
+    informed = fit_prescreen(np.zeros((0, len(TERMS))), np.zeros(0))  # the fallback: signs and rough sizes
+    informed_length, _, _ = _calibrate_prescreen_k(ctx, informed, scorer, sample, 256, 5)
+    # With no ranking, keeping 99.5 % of the top 5 takes nearly every feasible pair.
+    assert length > 5 * 5 and recall >= PRESCREEN_RECALL_TARGET and scored > 0
+    assert informed_length < length
 
 
 def test_a_short_prescreen_list_loses_pairs_and_recall_says_so(national, scorer):
