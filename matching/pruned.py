@@ -33,7 +33,7 @@ from matching.bits import packed
 from matching.candidates import (N_REASONS, CandidateGraph, PairScoreFn, _group_then_best_key, _top_k_within,
                                 generate_candidates, may_be_top_k, rank_within_runs)
 from matching.parallel import THREADS, _executor, blas_serial, score_pairs
-from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescreen, type_terms
+from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescreen, type_log_odds, type_terms
 from matching.spatial_reach import GridProjection, VacancyGrid
 from matching.timing import StageTimer
 from matching.vacancy_types import block_eligibility, block_knockout_counts, vacancy_types
@@ -161,18 +161,24 @@ class _Block:
     reach: np.ndarray
     reach_type: np.ndarray
     eligibility: object
-    terms: np.ndarray
+    terms: np.ndarray | None      # (block, types, TYPE_TERMS) for the fit, or
+    log_odds: np.ndarray | None   # (block, types): the fitted pre-screen without vacancy and travel terms
     pairs: _Pairs
     within: np.ndarray       # per seeker: reachable vacancies inside the travel limit
 
 
-def _prepare_block(ctx: _Context, rows: np.ndarray) -> _Block:
+def _prepare_block(ctx: _Context, rows: np.ndarray, prescreen: Prescreen | None = None) -> _Block:
+    """The block's pieces: the pre-screen's terms to fit it, or with *prescreen* its log-odds per type."""
     reach = ctx.reach(rows)
     reach_type = ctx.types.type_of[reach]
     eligibility = block_eligibility(ctx.seekers, ctx.seeker_bits, rows, ctx.types)
-    terms = type_terms(ctx.seekers, ctx.seeker_bits, rows, ctx.types, ctx.proxies)
+    terms = log_odds = None
+    if prescreen is None:
+        terms = type_terms(ctx.seekers, ctx.seeker_bits, rows, ctx.types, ctx.proxies)
+    else:
+        log_odds = type_log_odds(ctx.seekers, ctx.seeker_bits, rows, ctx.types, ctx.proxies, prescreen)
     pairs, within = _feasible_pairs(ctx, rows, reach, reach_type, eligibility.eligible)
-    return _Block(rows=rows, reach=reach, reach_type=reach_type, eligibility=eligibility, terms=terms, pairs=pairs,
+    return _Block(rows=rows, reach=reach, reach_type=reach_type, eligibility=eligibility, terms=terms, log_odds=log_odds, pairs=pairs,
                   within=within)
 
 
@@ -271,7 +277,7 @@ def _calibrate_prescreen_k(ctx: _Context, prescreen: Prescreen, score_fn: PairSc
     """
     needed, scored = [], 0
     for rows in ctx.blocks(sample_rows, block_seekers):
-        block = _prepare_block(ctx, rows)
+        block = _prepare_block(ctx, rows, prescreen)
         pairs = block.pairs
         if not len(pairs.local):
             continue
@@ -314,7 +320,7 @@ def _prescreen_log_odds(ctx: _Context, prescreen: Prescreen, block: _Block) -> n
     # Dense work stays on booleans; the pre-screen is computed only for the feasible pairs
     # (about a fifth of what is within travel at national scale).
     local, column = block.pairs.local, block.pairs.column
-    table = prescreen.type_table(block.terms, block.eligibility.eligible)
+    table = block.log_odds
     vacancy_part = np.float32(prescreen.vacancy_weight) * ctx.requirement_above[block.reach]
     estimate = table.ravel()[local * table.shape[1] + block.reach_type[column]]
     estimate += vacancy_part[column]
@@ -324,7 +330,7 @@ def _prescreen_log_odds(ctx: _Context, prescreen: Prescreen, block: _Block) -> n
 
 def _run_block(ctx: _Context, prescreen: Prescreen, score_fn: PairScoreFn, rows: np.ndarray, top_k: int,
                prescreen_k: int, vacancy_cutoff: np.ndarray | None) -> _BlockOutput:
-    block = _prepare_block(ctx, rows)
+    block = _prepare_block(ctx, rows, prescreen)
     pairs = block.pairs
     local, column = pairs.local, pairs.column
     estimate = _prescreen_log_odds(ctx, prescreen, block)

@@ -215,3 +215,17 @@ def test_prescreen_falls_back_when_the_sample_is_too_small():
     assert np.array_equal(fitted.weights, FALLBACK_WEIGHTS)
     with pytest.raises(ValueError, match="terms"):
         fit_prescreen(np.zeros((10, 3)), np.zeros(10))
+
+
+def test_type_log_odds_equal_the_weighted_type_terms(national):
+    from matching.bits import pack_bits
+    from matching.prescreen import OccupationProxies, Prescreen, type_log_odds, type_terms
+
+    seekers, vacancies = national.seekers, national.vacancies
+    types, proxies = vacancy_types(vacancies), OccupationProxies.from_vacancies(vacancies)
+    rows = np.arange(0, seekers.n, 7)
+    weights = np.random.default_rng(0).normal(size=len(TERMS) + 1)
+    prescreen = Prescreen(weights=weights, n_fit_pairs=0, r_squared=0.0)
+    bits = pack_bits(seekers.hard)
+    expected = type_terms(seekers, bits, rows, types, proxies) @ prescreen.type_weights + np.float32(prescreen.intercept)
+    assert np.allclose(type_log_odds(seekers, bits, rows, types, proxies, prescreen), expected, atol=1e-5)
