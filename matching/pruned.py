@@ -31,15 +31,14 @@ import numpy as np
 
 from matching.bits import packed
 from matching.candidates import (N_REASONS, CandidateGraph, PairScoreFn, _group_then_best_key, _top_k_within,
-                                generate_candidates, may_be_top_k, rank_within_runs)
+                                generate_candidates, may_be_top_k, rank_within_runs, road_distance_km)
 from matching.parallel import THREADS, _executor, blas_serial, score_pairs
 from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescreen, type_log_odds, type_terms
 from matching.spatial_reach import GridProjection, VacancyGrid
 from matching.timing import StageTimer
 from matching.vacancy_types import block_eligibility, block_knockout_counts, vacancy_types
 from matching.workspace import Workspace
-from passport.geography import (EARTH_RADIUS_KM, ROAD_DETOUR, chord_squared_for_km,
-                                km_from_chord_squared, road_km, unit_vectors)
+from passport.geography import (EARTH_RADIUS_KM, ROAD_DETOUR, chord_squared_for_km, unit_vectors)
 from passport.population import SeekerArrays, VacancyArrays
 
 # Straight-line reach bands (km): a block mixes only seekers of one band, so a few
@@ -161,10 +160,10 @@ class _Block:
     reach: np.ndarray
     reach_type: np.ndarray
     eligibility: object
-    terms: np.ndarray | None      # (block, types, TYPE_TERMS) for the fit, or
-    log_odds: np.ndarray | None   # (block, types): the fitted pre-screen without vacancy and travel terms
+    terms: np.ndarray | None     # (block, types, TYPE_TERMS) for the fit, or
+    log_odds: np.ndarray | None  # (block, types): the fitted pre-screen without vacancy and travel terms
     pairs: _Pairs
-    within: np.ndarray       # per seeker: reachable vacancies inside the travel limit
+    within: np.ndarray           # per seeker: reachable vacancies inside the travel limit
 
 
 def _prepare_block(ctx: _Context, rows: np.ndarray, prescreen: Prescreen | None = None) -> _Block:
@@ -178,8 +177,8 @@ def _prepare_block(ctx: _Context, rows: np.ndarray, prescreen: Prescreen | None 
     else:
         log_odds = type_log_odds(ctx.seekers, ctx.seeker_bits, rows, ctx.types, ctx.proxies, prescreen)
     pairs, within = _feasible_pairs(ctx, rows, reach, reach_type, eligibility.eligible)
-    return _Block(rows=rows, reach=reach, reach_type=reach_type, eligibility=eligibility, terms=terms, log_odds=log_odds, pairs=pairs,
-                  within=within)
+    return _Block(rows=rows, reach=reach, reach_type=reach_type, eligibility=eligibility, terms=terms,
+                  log_odds=log_odds, pairs=pairs, within=within)
 
 
 # Dense cells per chunk of a block: the chunk's cosines (2 MB of float64) and masks stay
@@ -238,8 +237,9 @@ def _travel_ratio(ctx: _Context, block: _Block, pairs: _Pairs) -> np.ndarray:
     return np.sqrt(_chord_sq_from_dot(pairs.dot)).astype(np.float32) * ctx.travel_scale[block.rows][pairs.local]
 
 
-def _pair_distance_km(chord_sq) -> np.ndarray:
-    return road_km(km_from_chord_squared(chord_sq)).astype(np.float32)
+def _distance_km(dot) -> np.ndarray:
+    """Road kilometres of pairs from their cosines, as the exact generator reports them."""
+    return road_distance_km(_chord_sq_from_dot(dot))
 
 
 # --------------------------------------------------------------------------- pre-screen fit
@@ -257,7 +257,7 @@ def _fit_on_sample(ctx: _Context, score_fn: PairScoreFn, sample_rows: np.ndarray
         rows_terms.append(np.column_stack([type_part, ctx.requirement_above[v], _travel_ratio(ctx, block, pairs)]))
         seeker.append(rows[pairs.local])
         vacancy.append(v)
-        distance.append(_pair_distance_km(_chord_sq_from_dot(pairs.dot)))
+        distance.append(_distance_km(pairs.dot))
     if not seeker:
         return fit_prescreen(np.empty((0, len(TERMS))), np.empty(0))
     terms = np.concatenate(rows_terms)
@@ -282,7 +282,7 @@ def _calibrate_prescreen_k(ctx: _Context, prescreen: Prescreen, score_fn: PairSc
         if not len(pairs.local):
             continue
         estimate = _prescreen_log_odds(ctx, prescreen, block)
-        distance = _pair_distance_km(_chord_sq_from_dot(pairs.dot))
+        distance = _distance_km(pairs.dot)
         exact = score_pairs(score_fn, ctx.seekers, ctx.vacancies, rows[pairs.local], block.reach[pairs.column],
                             distance)
         scored += len(exact)
@@ -334,9 +334,8 @@ def _run_block(ctx: _Context, prescreen: Prescreen, score_fn: PairScoreFn, rows:
     pairs = block.pairs
     local, column = pairs.local, pairs.column
     estimate = _prescreen_log_odds(ctx, prescreen, block)
-    within = block.within
-    counts = block_knockout_counts(block.eligibility, ctx.types, within, np.bincount(local, minlength=len(rows)),
-                                   ctx.vacancies.n)
+    counts = block_knockout_counts(block.eligibility, ctx.types, block.within,
+                                   np.bincount(local, minlength=len(rows)), ctx.vacancies.n)
 
     # Seeker side: the best `prescreen_k` by pre-screen, then the best `top_k` by exact score.
     # Only pairs that can make a seeker's pre-screen list are sorted.
@@ -344,7 +343,7 @@ def _run_block(ctx: _Context, prescreen: Prescreen, score_fn: PairScoreFn, rows:
     shortlist = candidate[_top_k_within(local[candidate], _squash(estimate[candidate]), prescreen_k)]
     s_local, col = local[shortlist], column[shortlist]
     s, v = rows[s_local], block.reach[col]
-    d = _pair_distance_km(_chord_sq_from_dot(pairs.dot[shortlist]))
+    d = _distance_km(pairs.dot[shortlist])
     exact = np.asarray(score_fn(ctx.seekers, ctx.vacancies, s, v, d), dtype=np.float32)
     best = _top_k_within(s_local, exact, top_k)
     picked_local = s_local[best]
@@ -356,7 +355,7 @@ def _run_block(ctx: _Context, prescreen: Prescreen, score_fn: PairScoreFn, rows:
         entering = (rows[local[enter]], block.reach[column[enter]], estimate[enter])
     return _BlockOutput(rows=rows, counts=counts, seeker=s[best], vacancy=v[best], score=exact[best],
                         distance=d[best], rank=np.arange(len(best)) - group_start, entering=entering,
-                        reachable=int(within.sum()))
+                        reachable=int(block.within.sum()))
 
 
 def _squash(log_odds: np.ndarray) -> np.ndarray:
@@ -543,7 +542,7 @@ def _vacancy_extras(ctx: _Context, score_fn: PairScoreFn, vacancy_best: _Vacancy
     new = ~(listed[s] == v[:, None]).any(axis=1)
     s, v = s[new], v[new]
     dot = np.einsum("ij,ij->i", ctx.seeker_units[s], ctx.vacancy_units[v])
-    d = _pair_distance_km(_chord_sq_from_dot(dot))
+    d = _distance_km(dot)
     score = np.asarray(score_fn(ctx.seekers, ctx.vacancies, s, v, d), dtype=np.float32)
     return s.astype(np.int32), v.astype(np.int32), score, d
 
