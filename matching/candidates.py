@@ -20,8 +20,8 @@ from matching.bits import derived, packed
 from matching.features import pair_features
 from matching.parallel import map_ranges, score_pairs
 from matching.timing import StageTimer
-from passport.geography import (ROAD_DETOUR, chord_squared, chord_squared_for_km, km_from_chord_squared, road_km,
-                                unit_vectors)
+from passport.geography import (ROAD_DETOUR, chord_squared, chord_squared_for_km, km_from_chord_squared,
+                                paired_chord_squared, road_km, unit_vectors)
 from passport.population import SeekerArrays, VacancyArrays
 from passport.taxonomy import Taxonomy
 
@@ -121,8 +121,7 @@ def knockout_codes(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index
         entries that are needed into road kilometres.
     """
     s = np.arange(seekers.n) if seeker_index is None else np.asarray(seeker_index)
-    vacancy_units = _vacancy_units(vacancies)
-    chord_sq = chord_squared(unit_vectors(seekers.lat[s], seekers.lon[s]), vacancy_units)
+    chord_sq = chord_squared(seeker_units(seekers)[s], vacancy_units(vacancies))
     no_consent = np.broadcast_to(~seekers.consent_matching[s, None], chord_sq.shape)
     hours = (np.minimum(seekers.hours_max[s, None], vacancies.hours_max[None, :])
              < np.maximum(seekers.hours_min[s, None], vacancies.hours_min[None, :]))
@@ -168,7 +167,24 @@ def road_distance_km(chord_sq) -> np.ndarray:
     return road_km(km_from_chord_squared(chord_sq)).astype(np.float32)
 
 
-def _vacancy_units(vacancies: VacancyArrays) -> np.ndarray:
+def pair_road_km(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index, vacancy_index) -> np.ndarray:
+    """Road kilometres of listed pairs, float32: the same bits whichever generator found the pair.
+
+    Computed pair by pair from the cached unit vectors. The knock-out matrices' products
+    round a cell differently depending on where it falls in the block, and a candidate
+    list must not depend on how the work was blocked.
+    """
+    return road_distance_km(paired_chord_squared(seeker_units(seekers)[seeker_index],
+                                                 vacancy_units(vacancies)[vacancy_index]))
+
+
+def seeker_units(seekers: SeekerArrays) -> np.ndarray:
+    """Every seeker's home as a unit vector, built once per population."""
+    return derived(seekers, "_units", lambda: unit_vectors(seekers.lat, seekers.lon))
+
+
+def vacancy_units(vacancies: VacancyArrays) -> np.ndarray:
+    """Every vacancy's workplace as a unit vector, built once per catalogue."""
     return derived(vacancies, "_units", lambda: unit_vectors(vacancies.lat, vacancies.lon))
 
 
@@ -219,8 +235,9 @@ def _top_k_within(group, score, k) -> np.ndarray:
     return order[rank < limit]
 
 
-def may_be_top_k(group, value, k: int, n_groups: int, bins: int = 256) -> np.ndarray:
-    """Mask of the entries that can be among their group's *k* largest values.
+def may_be_top_k(group, value, k: int, n_groups: int, bins: int = 256, margin: float = 0.0) -> np.ndarray:
+    """Mask of the entries that can be among their group's *k* largest values, or within
+    *margin* below the group's *k*-th largest.
 
     A superset found without sorting: values are cut into *bins* equal bins, each group's
     counts are added up from the top bin down, and every entry in or above the bin where
@@ -244,6 +261,10 @@ def may_be_top_k(group, value, k: int, n_groups: int, bins: int = 256) -> np.nda
     reaches_k = from_top >= k
     # Groups that never reach k keep everything (cut-off bin 0).
     cutoff = np.where(reaches_k[:, -1], bins - 1 - reaches_k.argmax(axis=1), 0)
+    if margin > 0:
+        # The k-th value lies in its cut-off bin or higher, so anything within the margin
+        # below it is at most this many bins lower (one more for rounding).
+        cutoff = cutoff - (int(np.ceil(margin * (bins - 1) / (high - low))) + 1)
     np.greater_equal(level, cutoff[group], out=keep)
     return keep
 
@@ -284,7 +305,7 @@ def _feasible_pairs(seekers, vacancies, lo: int, hi: int, counts: np.ndarray, ma
     feasible = codes == Knockout.FEASIBLE
     counts[lo:hi, Knockout.FEASIBLE] = feasible.sum(axis=1)
     local_s, v = np.nonzero(feasible)
-    found = (local_s + lo).astype(np.int32), v, road_distance_km(chord_sq[local_s, v])
+    found = (local_s + lo).astype(np.int32), v, pair_road_km(seekers, vacancies, local_s + lo, v)
     if not near_misses:
         return found
     return (*found, near_miss_pairs(failing, chord_sq, lo))

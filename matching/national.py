@@ -104,7 +104,8 @@ def national_summary(run: NationalRun) -> dict:
         "pairs_within_travel": run.pruned.reachable_pairs,
         "seekers_without_candidates": int(np.count_nonzero((per_seeker == 0) & run.seekers.consent_matching)),
         "prescreen_r_squared": round(run.pruned.prescreen.r_squared, 4),
-        "prescreen_k": run.pruned.stats["prescreen_k"],
+        "shortlist_margin": run.pruned.stats["shortlist_margin"],
+        "shortlist_per_seeker": round(run.pruned.stats["shortlist_per_seeker"], 1),
         "seconds_per_stage": {k: round(v, 2) for k, v in run.timer.seconds.items()},
     }
     if run.optimal is not None:

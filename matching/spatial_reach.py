@@ -68,7 +68,7 @@ class VacancyGrid:
 
     def reach(self, x_min: float, x_max: float, y_min: float, y_max: float, radius_km: float) -> np.ndarray:
         """Vacancy indices in every cell within *radius_km* of the box (a superset of the disk union)."""
-        radius = radius_km * REACH_MARGIN + REACH_SLACK_KM
+        radius = reach_radius(radius_km)
         size = self.cell_km
         rows = np.arange(int(np.floor((y_min - radius) / size)), int(np.floor((y_max + radius) / size)) + 1)
         # Vertical gap between the box and each grid row; the row's cells within the
@@ -82,6 +82,24 @@ class VacancyGrid:
         start = np.searchsorted(self.sorted_cell, rows * self.n_cols + first_col, side="left")
         stop = np.searchsorted(self.sorted_cell, rows * self.n_cols + last_col, side="right")
         return self.order[concatenated_ranges(start, stop)]
+
+
+def reach_radius(radius_km: float) -> float:
+    """*radius_km* widened by the margin that keeps flat distances from ever cutting a reach short."""
+    return radius_km * REACH_MARGIN + REACH_SLACK_KM
+
+
+def near_box(x: np.ndarray, y: np.ndarray, x_min: float, x_max: float, y_min: float, y_max: float,
+             radius_km: float) -> np.ndarray:
+    """Mask of the points (x, y) within *radius_km* of the box: a superset of the disk union, per point.
+
+    Finer than :meth:`VacancyGrid.reach`, which takes whole cells, for narrowing a reach
+    to part of the block it was found for.
+    """
+    radius = reach_radius(radius_km)
+    dx = np.maximum(np.maximum(x_min - x, x - x_max), 0.0)
+    dy = np.maximum(np.maximum(y_min - y, y - y_max), 0.0)
+    return dx * dx + dy * dy <= radius * radius
 
 
 def concatenated_ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:

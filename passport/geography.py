@@ -36,6 +36,20 @@ def chord_squared(units_a: np.ndarray, units_b: np.ndarray) -> np.ndarray:
     return np.maximum(chord_sq, 0.0, out=chord_sq)
 
 
+def paired_chord_squared(units_a: np.ndarray, units_b: np.ndarray) -> np.ndarray:
+    """Squared chord between row i of *units_a* and row i of *units_b*.
+
+    Term by term rather than as a product: each pair's result is then the same whatever
+    else is computed with it.
+    """
+    dot = units_a[:, 0] * units_b[:, 0]
+    dot += units_a[:, 1] * units_b[:, 1]
+    dot += units_a[:, 2] * units_b[:, 2]
+    chord_sq = np.multiply(dot, -2.0, out=dot)
+    chord_sq += 2.0
+    return np.maximum(chord_sq, 0.0, out=chord_sq)
+
+
 def chord_squared_for_km(km) -> np.ndarray:
     """The squared chord that corresponds to a great-circle distance in km."""
     return (2.0 * np.sin(np.asarray(km, dtype=np.float64) / (2.0 * EARTH_RADIUS_KM))) ** 2

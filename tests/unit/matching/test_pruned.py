@@ -8,7 +8,7 @@ import pytest
 from matching import RuleBasedScorer
 from matching.candidates import FeatureScorer, generate_candidates
 from matching.prescreen import FALLBACK_WEIGHTS, TERMS, fit_prescreen
-from matching.pruned import (PRESCREEN_RECALL_TARGET, _calibrate_prescreen_k, _Context, candidate_recall,
+from matching.pruned import (PRESCREEN_RECALL_TARGET, ShortlistRule, _calibrate_shortlist, _Context, candidate_recall,
                              generate_pruned_candidates, hilbert_index)
 from matching.spatial_reach import GridProjection, VacancyGrid, concatenated_ranges
 from matching.vacancy_types import pack_bits, vacancy_types
@@ -105,26 +105,48 @@ def test_default_pruning_keeps_the_exact_top_k(national, scorer):
     assert recall["recall"] >= 0.99
 
 
-def test_the_prescreen_list_length_is_measured_to_keep_the_recall_target(national, scorer):
+def test_the_shortlist_margin_is_measured_to_keep_the_recall_target(national, scorer):
     pruned = generate_pruned_candidates(national.seekers, national.vacancies, scorer, top_k=5)
     stats = pruned.stats
-    assert 15 <= stats["prescreen_k"] <= 75
-    assert stats["prescreen_k_sample_recall"] >= PRESCREEN_RECALL_TARGET
-    assert stats["prescreen_k_sample_pairs_scored"] > 0
+    assert stats["shortlist_margin"] is not None and stats["shortlist_margin"] >= 0
+    assert stats["shortlist_sample_recall"] >= PRESCREEN_RECALL_TARGET
+    assert stats["shortlist_sample_pairs_scored"] > 0
+    # The margin shortlists far fewer pairs than the longest list it is capped at.
+    assert 0 < stats["shortlist_per_seeker"] < stats["shortlist_length"] / 2
+    recall = candidate_recall(pruned.graph, national.seekers, national.vacancies, scorer, top_k=5, sample_size=400)
+    assert recall["recall"] >= 0.99
 
 
-def test_a_prescreen_that_ranks_nothing_needs_the_longest_list(national, scorer):
+def test_a_prescreen_that_ranks_nothing_shortlists_far_more_pairs(national, scorer):
     from matching.prescreen import Prescreen
 
     ctx = _Context(national.seekers, national.vacancies, 2.0, None)
     blind = Prescreen(weights=np.zeros(len(TERMS) + 1), n_fit_pairs=0, r_squared=0.0)
     sample = np.flatnonzero(national.seekers.consent_matching)[:300]
-    length, recall, scored = _calibrate_prescreen_k(ctx, blind, scorer, sample, 256, 5)
+    rule, measured = _calibrate_shortlist(ctx, blind, scorer, sample, 256, 5)
     informed = fit_prescreen(np.zeros((0, len(TERMS))), np.zeros(0))  # the fallback: signs and rough sizes
-    informed_length, _, _ = _calibrate_prescreen_k(ctx, informed, scorer, sample, 256, 5)
-    # With no ranking, keeping 99.5 % of the top 5 takes nearly every feasible pair.
-    assert length > 5 * 5 and recall >= PRESCREEN_RECALL_TARGET and scored > 0
-    assert informed_length < length
+    _, informed_measured = _calibrate_shortlist(ctx, informed, scorer, sample, 256, 5)
+    # With every estimate equal no margin separates anything: each seeker's whole list goes
+    # to exact scoring, cut only at the longest list allowed (which few seekers here reach).
+    assert rule.margin in (None, 0.0) and measured["sample_pairs_scored"] > 0
+    assert informed_measured["sample_recall"] >= PRESCREEN_RECALL_TARGET
+    feasible_per_seeker = measured["sample_pairs_scored"] / len(sample)
+    assert 0.95 * feasible_per_seeker < measured["sample_shortlist_per_seeker"] <= feasible_per_seeker
+    assert informed_measured["sample_shortlist_per_seeker"] < 0.6 * feasible_per_seeker
+
+
+def test_the_shortlist_keeps_pairs_within_the_margin_of_the_kth_best():
+    # Two seekers: seeker 0 has a clear top two; seeker 1 has five close estimates.
+    local = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    estimate = np.array([3.0, 2.9, 1.0, 0.5, 1.0, 0.98, 0.97, 0.96, 0.2], dtype=np.float32)
+    chosen = ShortlistRule(length=4, margin=0.05).select(local, estimate, top_k=2, n_rows=2)
+    assert sorted(chosen.tolist()) == [0, 1, 4, 5, 6, 7]
+    # The length caps what the margin lets through, best first.
+    capped = ShortlistRule(length=3, margin=0.05).select(local, estimate, top_k=2, n_rows=2)
+    assert sorted(capped.tolist()) == [0, 1, 4, 5, 6]
+    # Without a margin: a fixed list of the best `length`.
+    fixed = ShortlistRule(length=3).select(local, estimate, top_k=2, n_rows=2)
+    assert sorted(fixed.tolist()) == [0, 1, 2, 4, 5, 6]
 
 
 def test_a_short_prescreen_list_loses_pairs_and_recall_says_so(national, scorer):
