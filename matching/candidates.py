@@ -174,8 +174,9 @@ def pair_road_km(seekers: SeekerArrays, vacancies: VacancyArrays, seeker_index, 
     round a cell differently depending on where it falls in the block, and a candidate
     list must not depend on how the work was blocked.
     """
-    return road_distance_km(paired_chord_squared(seeker_units(seekers)[seeker_index],
-                                                 vacancy_units(vacancies)[vacancy_index]))
+    # take(): a row gather several times faster than fancy indexing.
+    return road_distance_km(paired_chord_squared(seeker_units(seekers).take(seeker_index, axis=0),
+                                                 vacancy_units(vacancies).take(vacancy_index, axis=0)))
 
 
 def seeker_units(seekers: SeekerArrays) -> np.ndarray:

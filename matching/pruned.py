@@ -177,11 +177,11 @@ class _Context:
 
 @dataclass(eq=False)
 class _Pairs:
-    """A block's feasible pairs: seeker position in the block, position in its reach, cosine."""
+    """A block's feasible pairs: seeker position in the block, position in its reach, travel ratio."""
 
     local: np.ndarray
     column: np.ndarray
-    dot: np.ndarray
+    travel_ratio: np.ndarray  # road km over the seeker's own limit, for the pre-screen
 
 
 @dataclass(eq=False)
@@ -240,8 +240,9 @@ def _feasible_pairs(ctx: _Context, rows: np.ndarray, reach: np.ndarray, reach_ty
     seeker_units = np.ascontiguousarray(ctx.seeker_units[rows].T)
     vacancy_units = ctx.vacancy_units[reach[near]]
     limit = ctx.dot_limit[rows]
+    travel_scale = ctx.travel_scale[rows]
     eligible_rows = np.ascontiguousarray(eligible.T)
-    local, column, dot = [], [], []
+    local, column, travel_ratio = [], [], []
     step = max(1, CHUNK_CELLS // max(n_block, 1))
     # A chunk's per-seeker counts fit in 16 bits whenever it has fewer rows; the narrow
     # accumulator sums three times faster than one that widens every byte to int64.
@@ -263,19 +264,14 @@ def _feasible_pairs(ctx: _Context, rows: np.ndarray, reach: np.ndarray, reach_ty
         chunk_column, chunk_local = np.divmod(flat, n_block)
         local.append(chunk_local)
         column.append(near[chunk_column + lo])
-        dot.append(cosine.ravel()[flat])
+        # The pre-screen's travel term, while the chunk is still in cache.
+        chord_sq = np.maximum(2.0 - 2.0 * cosine.ravel()[flat], 0.0)
+        travel_ratio.append(np.sqrt(chord_sq).astype(np.float32) * travel_scale[chunk_local])
     if not local:
         empty = np.empty(0, dtype=np.int64)
-        return _Pairs(local=empty, column=empty, dot=np.empty(0)), within
-    return _Pairs(local=np.concatenate(local), column=np.concatenate(column), dot=np.concatenate(dot)), within
-
-
-def _chord_sq_from_dot(dot) -> np.ndarray:
-    return np.maximum(2.0 - 2.0 * dot, 0.0)
-
-
-def _travel_ratio(ctx: _Context, block: _Block, pairs: _Pairs) -> np.ndarray:
-    return np.sqrt(_chord_sq_from_dot(pairs.dot)).astype(np.float32) * ctx.travel_scale[block.rows][pairs.local]
+        return _Pairs(local=empty, column=empty, travel_ratio=np.empty(0, dtype=np.float32)), within
+    return _Pairs(local=np.concatenate(local), column=np.concatenate(column),
+                  travel_ratio=np.concatenate(travel_ratio)), within
 
 
 # --------------------------------------------------------------------------- pre-screen fit
@@ -290,7 +286,7 @@ def _fit_on_sample(ctx: _Context, score_fn: PairScoreFn, sample_rows: np.ndarray
         pairs = block.pairs
         v = block.reach[pairs.column]
         type_part = block.terms[pairs.local, block.reach_type[pairs.column]]
-        rows_terms.append(np.column_stack([type_part, ctx.requirement_above[v], _travel_ratio(ctx, block, pairs)]))
+        rows_terms.append(np.column_stack([type_part, ctx.requirement_above[v], pairs.travel_ratio]))
         seeker.append(rows[pairs.local])
         vacancy.append(v)
     if not seeker:
@@ -381,7 +377,7 @@ def _prescreen_log_odds(ctx: _Context, prescreen: Prescreen, block: _Block) -> n
     vacancy_part = np.float32(prescreen.vacancy_weight) * ctx.requirement_above[block.reach]
     estimate = table.ravel()[local * table.shape[1] + block.reach_type[column]]
     estimate += vacancy_part[column]
-    estimate += np.float32(prescreen.travel_weight) * _travel_ratio(ctx, block, block.pairs)
+    estimate += np.float32(prescreen.travel_weight) * block.pairs.travel_ratio
     return estimate
 
 
