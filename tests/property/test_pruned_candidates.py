@@ -72,6 +72,37 @@ def test_the_top_k_prefilter_keeps_every_group_s_best(entries, k, bins):
         assert np.array_equal(kept[:k], mine[:k])
 
 
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.integers(0, 5), st.floats(-30.0, 30.0, width=32)), min_size=0, max_size=300),
+       st.integers(1, 40), st.sampled_from([2, 7, 256]), st.floats(0.0, 10.0))
+def test_the_prefilter_with_a_margin_keeps_everything_within_it_of_the_kth_best(entries, k, bins, margin):
+    group = np.array([g for g, _ in entries], dtype=np.int64)
+    value = np.array([v for _, v in entries], dtype=np.float32)
+    keep = may_be_top_k(group, value, k, n_groups=6, bins=bins, margin=margin)
+    for g in range(6):
+        mine = value[group == g]
+        if len(mine) == 0:
+            continue
+        kth = np.sort(mine)[::-1][k - 1] if len(mine) >= k else -np.inf
+        within = (group == g) & (value >= kth - margin)
+        assert keep[within].all()
+
+
+def test_the_shortlist_rule_equals_its_definition_on_random_blocks():
+    from matching.pruned import ShortlistRule
+
+    rng = np.random.default_rng(3)
+    local = np.sort(rng.integers(0, 40, 5_000))
+    estimate = rng.normal(size=5_000).astype(np.float32)
+    chosen = set(ShortlistRule(length=30, margin=0.4).select(local, estimate, top_k=10, n_rows=40).tolist())
+    for seeker in range(40):
+        mine = np.flatnonzero(local == seeker)
+        ranked = mine[np.argsort(-estimate[mine], kind="stable")]
+        kth = float(estimate[ranked[9]]) if len(ranked) >= 10 else -np.inf
+        expected = [i for i in ranked[:30] if float(estimate[i]) >= kth - 0.4]
+        assert set(expected) == chosen & set(mine.tolist())
+
+
 def test_the_top_k_prefilter_drops_most_of_a_large_group():
     value = np.random.default_rng(0).normal(size=100_000).astype(np.float32)
     keep = may_be_top_k(np.zeros(len(value), dtype=np.int64), value, 60, n_groups=1)
