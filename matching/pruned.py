@@ -217,6 +217,8 @@ def _prepare_block(ctx: _Context, rows: np.ndarray, prescreen: Prescreen | None 
 # in cache between the passes over them. Whole blocks (30 MB of cosines) went to memory
 # and back on every pass: 67 against 33 µs per seeker for the steps below.
 CHUNK_CELLS = 1 << 18
+
+
 def _feasible_pairs(ctx: _Context, rows: np.ndarray, reach: np.ndarray, reach_type: np.ndarray,
                     eligible: np.ndarray) -> tuple[_Pairs, np.ndarray]:
     """Pairs of *rows* × *reach* within travel and eligible, and each seeker's count within travel.
