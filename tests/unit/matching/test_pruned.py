@@ -76,6 +76,22 @@ def test_grid_reach_contains_every_vacancy_within_the_radius(national):
         assert len(reached) < v.n  # and it does prune
 
 
+def test_a_block_s_reach_holds_every_member_s_disk_and_trims_the_grid_s_cells(national):
+    seekers, v = national.seekers, national.vacancies
+    ctx = _Context(seekers, v, 2.0, None)
+    trimmed = 0
+    for rows in ctx.blocks(np.arange(seekers.n), 64)[::7]:
+        reach = set(ctx.reach(rows).tolist())
+        for seeker in rows:
+            straight = haversine_km(seekers.lat[seeker], seekers.lon[seeker], v.lat, v.lon)
+            assert set(np.flatnonzero(straight <= ctx.straight_limit[seeker]).tolist()) <= reach
+        x, y = ctx.seeker_x[rows], ctx.seeker_y[rows]
+        whole_cells = ctx.grid.reach(x.min(), x.max(), y.min(), y.max(), float(ctx.straight_limit[rows].max()))
+        assert reach <= set(whole_cells.tolist())
+        trimmed += len(whole_cells) - len(reach)
+    assert trimmed > 0  # the box test drops the corners of whole cells
+
+
 def test_without_pruning_the_graph_equals_the_exact_generator(national, scorer):
     exact = generate_candidates(national.seekers, national.vacancies, scorer, top_k=15, per_opening=0)
     pruned = generate_pruned_candidates(national.seekers, national.vacancies, scorer, top_k=15,
