@@ -94,7 +94,9 @@ def national_table(summary: dict) -> Table:
     table.add_column("")
     table.add_column("value", justify="right")
     rows = [("seekers", summary["seekers"]), ("vacancies", summary["vacancies"]), ("openings", summary["openings"]),
-            ("pairs within travel", summary["pairs_within_travel"]), ("candidate pairs", summary["candidate_pairs"])]
+            ("pairs within travel", summary["pairs_within_travel"]),
+            ("pairs scored exactly per seeker", summary["shortlist_per_seeker"]),
+            ("candidate pairs", summary["candidate_pairs"])]
     for mode in ("optimal", "stable"):
         if mode in summary:
             rows += [(f"{mode}: placed", summary[mode]["matched"]),

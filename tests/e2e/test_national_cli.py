@@ -19,6 +19,9 @@ def test_national_batch_writes_both_assignments_and_a_summary(tmp_path):
     assert summary["seekers"] == 4000 and summary["vacancies"] == 900
     assert summary["comparison"]["blocking_pairs_of_stable"] == 0
     assert summary["recall_of_exact_top_k"]["recall"] >= 0.99
+    # The shortlist's margin is measured on this market, and the console says what it cost.
+    assert summary["shortlist_margin"] >= 0 and summary["shortlist_per_seeker"] > 0
+    assert "pairs scored exactly per seeker" in result.output
     optimal = pd.read_csv(out / "assignment.csv")
     stable = pd.read_csv(out / "stable_assignment.csv")
     assert len(optimal) == summary["optimal"]["matched"] and len(stable) == summary["stable"]["matched"]
