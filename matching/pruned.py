@@ -80,12 +80,19 @@ class ShortlistRule:
             return candidate[_top_k_within(local[candidate], _squash(estimate[candidate]), self.length)]
         candidate = np.flatnonzero(may_be_top_k(local, estimate, top_k, n_rows, margin=self.margin))
         ordered = candidate[np.argsort(_group_then_best_key(local[candidate], _squash(estimate[candidate])))]
-        seeker = local[ordered]
+        seeker, ordered_estimate = local[ordered], estimate[ordered]
         place = rank_within_runs(seeker)
-        kth = np.full(n_rows, -np.inf)
-        at_k = ordered[place == top_k - 1]
-        kth[local[at_k]] = estimate[at_k]
-        return ordered[(estimate[ordered] >= kth[seeker] - self.margin) & (place < self.length)]
+        kth = _kth_best(seeker, ordered_estimate, place, top_k, n_rows)
+        return ordered[(ordered_estimate >= kth[seeker] - self.margin) & (place < self.length)]
+
+
+def _kth_best(seeker: np.ndarray, estimate: np.ndarray, place: np.ndarray, k: int, n_rows: int) -> np.ndarray:
+    """Each seeker's *k*-th best estimate, from each pair's 0-based place in its seeker's
+    order; −∞ for seekers with fewer than *k* pairs (every pair of theirs is within any margin)."""
+    kth = np.full(n_rows, -np.inf)
+    at_k = place == k - 1
+    kth[seeker[at_k]] = estimate[at_k]
+    return kth
 
 
 @dataclass(eq=False)
@@ -340,9 +347,7 @@ def _calibrate_shortlist(ctx: _Context, prescreen: Prescreen, score_fn: PairScor
         place = np.empty(len(order), dtype=np.int64)
         place[order] = rank_within_runs(pairs.local[order]) + 1
         # How far each pair falls below its seeker's k-th best estimate (≤ 0: inside the top k).
-        kth = np.full(len(rows), -np.inf)
-        kth[pairs.local[place == top_k]] = estimate[place == top_k]
-        gap = kth[pairs.local] - estimate
+        gap = _kth_best(pairs.local, estimate, place - 1, top_k, len(rows))[pairs.local] - estimate
         top = _top_k_within(pairs.local, exact, top_k)
         needed_gap.append(gap[top])
         needed_place.append(place[top])
