@@ -31,14 +31,14 @@ import numpy as np
 
 from matching.bits import packed
 from matching.candidates import (N_REASONS, CandidateGraph, PairScoreFn, _group_then_best_key, _top_k_within,
-                                generate_candidates, may_be_top_k, pair_road_km, rank_within_runs, seeker_units,
+                                generate_candidates, pair_road_km, rank_within_runs, seeker_units,
                                 vacancy_units)
+from matching.pair_kernels import FeasiblePairs, feasible_pairs, shortlist
 from matching.parallel import THREADS, _executor, blas_serial, score_pairs
 from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescreen, type_log_odds, type_terms
 from matching.spatial_reach import GridProjection, VacancyGrid, near_box
 from matching.timing import StageTimer
 from matching.vacancy_types import block_eligibility, block_knockout_counts, vacancy_types
-from matching.workspace import Workspace
 from passport.geography import EARTH_RADIUS_KM, ROAD_DETOUR, chord_squared_for_km
 from passport.population import SeekerArrays, VacancyArrays
 
@@ -74,16 +74,14 @@ class ShortlistRule:
 
     def select(self, local: np.ndarray, estimate: np.ndarray, top_k: int, n_rows: int) -> np.ndarray:
         """Positions of the shortlisted pairs among a block's pairs (*local*: seeker in the block)."""
-        # Only pairs that can make a seeker's shortlist are sorted.
-        if self.margin is None:
-            candidate = np.flatnonzero(may_be_top_k(local, estimate, self.length, n_rows))
-            return candidate[_top_k_within(local[candidate], _squash(estimate[candidate]), self.length)]
-        candidate = np.flatnonzero(may_be_top_k(local, estimate, top_k, n_rows, margin=self.margin))
-        ordered = candidate[np.argsort(_group_then_best_key(local[candidate], _squash(estimate[candidate])))]
-        seeker, ordered_estimate = local[ordered], estimate[ordered]
-        place = rank_within_runs(seeker)
-        kth = _kth_best(seeker, ordered_estimate, place, top_k, n_rows)
-        return ordered[(ordered_estimate >= kth[seeker] - self.margin) & (place < self.length)]
+        local = np.asarray(local)
+        order = None
+        if len(local) > 1 and np.any(local[1:] < local[:-1]):
+            order = np.argsort(local, kind="stable")
+            local, estimate = local[order], np.asarray(estimate)[order]
+        start = np.searchsorted(local, np.arange(n_rows + 1))
+        chosen = shortlist(start, estimate, top_k, self.margin, self.length)
+        return chosen if order is None else order[chosen]
 
 
 def _kth_best(seeker: np.ndarray, estimate: np.ndarray, place: np.ndarray, k: int, n_rows: int) -> np.ndarray:
@@ -155,7 +153,6 @@ class _Context:
         self.dot_limit = 1.0 - 0.5 * chord_squared_for_km(np.asarray(limit, dtype=np.float32) / ROAD_DETOUR)
         # road km / own limit ≈ chord · R · detour / limit (arcsin x ≈ x: < 0.01 % off at 80 km)
         self.travel_scale = (EARTH_RADIUS_KM * ROAD_DETOUR / limit).astype(np.float32)
-        self.workspace = Workspace()
 
     def blocks(self, rows: np.ndarray, block_seekers: int) -> list[np.ndarray]:
         """*rows* cut into blocks of at most *block_seekers* neighbours in the same reach band.
@@ -192,15 +189,6 @@ class _Context:
 
 
 @dataclass(eq=False)
-class _Pairs:
-    """A block's feasible pairs: seeker position in the block, position in its reach, travel ratio."""
-
-    local: np.ndarray
-    column: np.ndarray
-    travel_ratio: np.ndarray  # road km over the seeker's own limit, for the pre-screen
-
-
-@dataclass(eq=False)
 class _Block:
     """One block's reachable vacancies, its feasible pairs and what the fit and the run both need."""
 
@@ -208,92 +196,28 @@ class _Block:
     reach: np.ndarray
     reach_type: np.ndarray
     eligibility: object
-    terms: np.ndarray | None     # (block, types, TYPE_TERMS) for the fit, or
-    log_odds: np.ndarray | None  # (block, types): the fitted pre-screen without vacancy and travel terms
-    pairs: _Pairs
-    within: np.ndarray           # per seeker: reachable vacancies inside the travel limit
+    terms: np.ndarray | None     # (block, types, TYPE_TERMS) to fit the pre-screen
+    pairs: FeasiblePairs         # with the pre-screen's estimates when it is fitted
 
 
 def _prepare_block(ctx: _Context, rows: np.ndarray, prescreen: Prescreen | None = None) -> _Block:
-    """The block's pieces: the pre-screen's terms to fit it, or with *prescreen* its log-odds per type."""
+    """The block's pieces: the pre-screen's terms to fit it, or with *prescreen* each pair's estimate."""
     reach = ctx.reach(rows)
     reach_type = ctx.types.type_of[reach]
     eligibility = block_eligibility(ctx.seekers, ctx.seeker_bits, rows, ctx.types)
-    terms = log_odds = None
+    terms = None
+    estimate_parts = {}
     if prescreen is None:
         terms = type_terms(ctx.seekers, ctx.seeker_bits, rows, ctx.types, ctx.proxies)
     else:
-        log_odds = type_log_odds(ctx.seekers, ctx.seeker_bits, rows, ctx.types, ctx.proxies, prescreen)
-    pairs, within = _feasible_pairs(ctx, rows, reach, reach_type, eligibility.eligible)
-    return _Block(rows=rows, reach=reach, reach_type=reach_type, eligibility=eligibility, terms=terms,
-                  log_odds=log_odds, pairs=pairs, within=within)
-
-
-# Dense cells per chunk of a block: the chunk's cosines (2 MB of float64) and masks stay
-# in cache between the passes over them. Whole blocks (30 MB of cosines) went to memory
-# and back on every pass: 67 against 33 µs per seeker for the steps below.
-CHUNK_CELLS = 1 << 18
-
-
-def _feasible_pairs(ctx: _Context, rows: np.ndarray, reach: np.ndarray, reach_type: np.ndarray,
-                    eligible: np.ndarray) -> tuple[_Pairs, np.ndarray]:
-    """Pairs of *rows* × *reach* within travel and eligible, and each seeker's count within travel.
-
-    The dense arrays are vacancy-major, ``(reachable vacancies × block seekers)``: a
-    vacancy's eligibility is then one whole row copied from the ``(types × seekers)``
-    table, and every dense operand shares one memory order (a column gather into
-    seeker-major order comes out Fortran-ordered, and the AND of a C- and an F-ordered
-    array cost ten times the AND of two C-ordered ones).
-    """
-    n_block = len(rows)
-    within = np.zeros(n_block, dtype=np.int64)
-    seeker_units = np.ascontiguousarray(ctx.seeker_units.take(rows, axis=0).T)
-    vacancy_units = ctx.vacancy_units.take(reach, axis=0)
-    limit = ctx.dot_limit[rows]
-    travel_scale = ctx.travel_scale[rows]
-    eligible_rows = np.ascontiguousarray(eligible.T)
-    local, column, travel_ratio = [], [], []
-    step = max(1, CHUNK_CELLS // max(n_block, 1))
-    # A chunk's per-seeker counts fit in 16 bits whenever it has fewer rows; the narrow
-    # accumulator sums three times faster than one that widens every byte to int64.
-    count_type = np.uint16 if step <= np.iinfo(np.uint16).max else np.uint32
-    power_of_two, shift = n_block > 0 and n_block & (n_block - 1) == 0, max(n_block.bit_length() - 1, 0)
-    for lo in range(0, len(reach), step):
-        hi = min(lo + step, len(reach))
-        shape = (hi - lo, n_block)
-        # Compare the cosine with the limit's cosine instead of forming squared chords:
-        # it decides exactly as the chord test does except for pairs within a rounding
-        # error (10⁻¹⁶) of a seeker's limit.
-        cosine = np.matmul(vacancy_units[lo:hi], seeker_units, out=ctx.workspace.array("cosine", shape, np.float64))
-        inside = np.greater_equal(cosine, limit, out=ctx.workspace.array("inside", shape, bool))
-        within += np.add.reduce(inside.view(np.uint8), axis=0, dtype=count_type)
-        # mode="clip": with the default mode NumPy writes through a temporary buffer.
-        feasible = np.take(eligible_rows, reach_type[lo:hi], axis=0, mode="clip",
-                           out=ctx.workspace.array("feasible", shape, bool))
-        feasible &= inside
-        flat = np.flatnonzero(feasible)
-        if power_of_two:  # full blocks: a shift and a mask, four times faster than dividing
-            chunk_column, chunk_local = flat >> shift, flat & (n_block - 1)
-        else:
-            chunk_column, chunk_local = np.divmod(flat, n_block)
-        chunk_column += lo
-        local.append(chunk_local)
-        column.append(chunk_column)
-        # The pre-screen's travel term, while the chunk is still in cache; in place, as
-        # each temporary is another pass.
-        chord = cosine.ravel()[flat]
-        chord *= -2.0
-        chord += 2.0
-        np.maximum(chord, 0.0, out=chord)
-        np.sqrt(chord, out=chord)
-        ratio = chord.astype(np.float32)
-        ratio *= travel_scale.take(chunk_local)
-        travel_ratio.append(ratio)
-    if not local:
-        empty = np.empty(0, dtype=np.int64)
-        return _Pairs(local=empty, column=empty, travel_ratio=np.empty(0, dtype=np.float32)), within
-    return _Pairs(local=np.concatenate(local), column=np.concatenate(column),
-                  travel_ratio=np.concatenate(travel_ratio)), within
+        estimate_parts = {
+            "table": type_log_odds(ctx.seekers, ctx.seeker_bits, rows, ctx.types, ctx.proxies, prescreen),
+            "vacancy_part": np.float32(prescreen.vacancy_weight) * ctx.requirement_above[reach],
+            "travel_weight": prescreen.travel_weight}
+    pairs = feasible_pairs(ctx.seeker_units.take(rows, axis=0), ctx.vacancy_units.take(reach, axis=0),
+                           ctx.dot_limit[rows], ctx.travel_scale[rows], eligibility.eligible, reach_type,
+                           **estimate_parts)
+    return _Block(rows=rows, reach=reach, reach_type=reach_type, eligibility=eligibility, terms=terms, pairs=pairs)
 
 
 # --------------------------------------------------------------------------- pre-screen fit
@@ -339,7 +263,7 @@ def _calibrate_shortlist(ctx: _Context, prescreen: Prescreen, score_fn: PairScor
         n_seekers += len(rows)
         if not len(pairs.local):
             continue
-        estimate = _prescreen_log_odds(ctx, prescreen, block)
+        estimate = pairs.estimate
         s, v = rows[pairs.local], block.reach[pairs.column]
         exact = score_pairs(score_fn, ctx.seekers, ctx.vacancies, s, v, pair_road_km(ctx.seekers, ctx.vacancies, s, v))
         scored += len(exact)
@@ -388,27 +312,13 @@ class _BlockOutput:
     shortlisted: int         # pairs scored exactly
 
 
-def _prescreen_log_odds(ctx: _Context, prescreen: Prescreen, block: _Block) -> np.ndarray:
-    """The pre-screen's log-odds for each of the block's feasible pairs."""
-    # Dense work stays on booleans; the pre-screen is computed only for the feasible pairs
-    # (about a fifth of what is within travel at national scale).
-    local, column = block.pairs.local, block.pairs.column
-    table = block.log_odds
-    vacancy_part = np.float32(prescreen.vacancy_weight) * ctx.requirement_above[block.reach]
-    estimate = table.ravel()[local * table.shape[1] + block.reach_type[column]]
-    estimate += vacancy_part[column]
-    estimate += np.float32(prescreen.travel_weight) * block.pairs.travel_ratio
-    return estimate
-
-
 def _run_block(ctx: _Context, prescreen: Prescreen, score_fn: PairScoreFn, rows: np.ndarray, top_k: int,
                rule: ShortlistRule, vacancy_cutoff: np.ndarray | None) -> _BlockOutput:
     block = _prepare_block(ctx, rows, prescreen)
     pairs = block.pairs
-    local, column = pairs.local, pairs.column
-    estimate = _prescreen_log_odds(ctx, prescreen, block)
-    counts = block_knockout_counts(block.eligibility, ctx.types, block.within,
-                                   np.bincount(local, minlength=len(rows)), ctx.vacancies.n)
+    local, column, estimate = pairs.local, pairs.column, pairs.estimate
+    counts = block_knockout_counts(block.eligibility, ctx.types, pairs.within, np.diff(pairs.start),
+                                   ctx.vacancies.n)
 
     # Seeker side: the shortlist by pre-screen, then the best `top_k` by exact score.
     shortlist = rule.select(local, estimate, top_k, len(rows))
@@ -426,7 +336,7 @@ def _run_block(ctx: _Context, prescreen: Prescreen, score_fn: PairScoreFn, rows:
         entering = (rows[local[enter]], block.reach[column[enter]], estimate[enter])
     return _BlockOutput(rows=rows, counts=counts, seeker=s[best], vacancy=v[best], score=exact[best],
                         distance=d[best], rank=np.arange(len(best)) - group_start, entering=entering,
-                        reachable=int(block.within.sum()), shortlisted=len(shortlist))
+                        reachable=int(pairs.within.sum()), shortlisted=len(shortlist))
 
 
 def _squash(log_odds: np.ndarray) -> np.ndarray:
