@@ -33,7 +33,7 @@ from matching.bits import packed
 from matching.candidates import (N_REASONS, CandidateGraph, PairScoreFn, _group_then_best_key, _top_k_within,
                                 generate_candidates, pair_road_km, rank_within_runs, seeker_units,
                                 vacancy_units)
-from matching.pair_kernels import FeasiblePairs, feasible_pairs, shortlist
+from matching.pair_kernels import FeasiblePairs, best_per_group, feasible_pairs, shortlist
 from matching.parallel import THREADS, _executor, blas_serial, score_pairs
 from matching.prescreen import TERMS, OccupationProxies, Prescreen, fit_prescreen, type_log_odds, type_terms
 from matching.spatial_reach import GridProjection, VacancyGrid, near_box
@@ -363,13 +363,15 @@ class _VacancyBest:
     def prune(self) -> None:
         pool = [np.concatenate([k] + [p[i] for p in self.parts]) for i, k in enumerate(self.kept)]
         self.parts, self.size = [], 0
-        keep = _top_k_within(pool[1], _squash(pool[2]), self.limit)
+        keep = best_per_group(pool[1], pool[2], self.limit)
         self.kept = tuple(a[keep] for a in pool)
         vacancy, estimate = self.kept[1], self.kept[2]
-        full = np.bincount(vacancy, minlength=len(self.limit)) >= self.limit
+        # Kept entries come by vacancy, best first: each list's last entry is its worst.
+        listed = np.bincount(vacancy, minlength=len(self.limit))
         worst = np.full(len(self.limit), np.inf, dtype=np.float32)
-        np.minimum.at(worst, vacancy, estimate)
-        self.cutoff = np.where(full, worst, -np.inf).astype(np.float32)
+        has_any = listed > 0
+        worst[has_any] = estimate[(np.cumsum(listed) - 1)[has_any]]
+        self.cutoff = np.where(listed >= self.limit, worst, -np.inf).astype(np.float32)
 
 
 def generate_pruned_candidates(seekers: SeekerArrays, vacancies: VacancyArrays, score_fn: PairScoreFn, *,
@@ -530,7 +532,7 @@ def _vacancy_extras(ctx: _Context, score_fn: PairScoreFn, vacancy_best: _Vacancy
     new = ~(listed[s] == v[:, None]).any(axis=1)
     s, v = s[new], v[new]
     d = pair_road_km(ctx.seekers, ctx.vacancies, s, v)
-    score = np.asarray(score_fn(ctx.seekers, ctx.vacancies, s, v, d), dtype=np.float32)
+    score = score_pairs(score_fn, ctx.seekers, ctx.vacancies, s, v, d)
     return s.astype(np.int32), v.astype(np.int32), score, d
 
 

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.pair_kernels import feasible_pairs, shortlist
+from matching.pair_kernels import best_per_group, feasible_pairs, shortlist
 from matching.pruned import ShortlistRule
 from passport.geography import unit_vectors
 
@@ -93,3 +93,17 @@ def test_the_shortlist_equals_its_definition_with_ties_and_in_any_order(entries,
     if grouped:
         start = np.searchsorted(local, np.arange(7))
         assert np.array_equal(shortlist(start, estimate, top_k, margin, length), chosen)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.sampled_from([0.0, 0.5, 1.0]) | st.floats(-5, 5, width=32)),
+                max_size=150),
+       st.lists(st.integers(0, 6), min_size=8, max_size=8))
+def test_best_per_group_keeps_each_groups_best_in_order_ties_to_the_earlier(entries, limit):
+    group = np.array([g for g, _ in entries], dtype=np.int64)
+    value = np.array([v for _, v in entries], dtype=np.float32)
+    expected = []
+    for g in range(8):
+        mine = np.flatnonzero(group == g)
+        expected += mine[np.argsort(-value[mine], kind="stable")][:limit[g]].tolist()
+    assert best_per_group(group, value, np.array(limit)).tolist() == expected
