@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching import RuleBasedScorer
-from matching.candidates import FeatureScorer, generate_candidates, may_be_top_k
+from matching.candidates import FeatureScorer, generate_candidates
 from matching.pruned import generate_pruned_candidates
 
 markets = st.fixed_dictionaries({
@@ -57,37 +57,6 @@ def test_seeker_order_does_not_change_the_candidates(taxonomy, spec, seed):
     assert np.array_equal(base.knockout_counts[permutation], other.knockout_counts)
 
 
-@settings(max_examples=200)
-@given(st.lists(st.tuples(st.integers(0, 5), st.floats(-30.0, 30.0, width=32)), min_size=0, max_size=300),
-       st.integers(1, 40), st.sampled_from([2, 7, 256]))
-def test_the_top_k_prefilter_keeps_every_group_s_best(entries, k, bins):
-    group = np.array([g for g, _ in entries], dtype=np.int64)
-    value = np.array([v for _, v in entries], dtype=np.float32)
-    keep = may_be_top_k(group, value, k, n_groups=6, bins=bins)
-    for g in range(6):
-        mine = np.sort(value[group == g])[::-1]
-        kept = np.sort(value[(group == g) & keep])[::-1]
-        # Everything at least as good as the k-th best survives, so the survivors' own
-        # top k are the group's top k.
-        assert np.array_equal(kept[:k], mine[:k])
-
-
-@settings(max_examples=200)
-@given(st.lists(st.tuples(st.integers(0, 5), st.floats(-30.0, 30.0, width=32)), min_size=0, max_size=300),
-       st.integers(1, 40), st.sampled_from([2, 7, 256]), st.floats(0.0, 10.0))
-def test_the_prefilter_with_a_margin_keeps_everything_within_it_of_the_kth_best(entries, k, bins, margin):
-    group = np.array([g for g, _ in entries], dtype=np.int64)
-    value = np.array([v for _, v in entries], dtype=np.float32)
-    keep = may_be_top_k(group, value, k, n_groups=6, bins=bins, margin=margin)
-    for g in range(6):
-        mine = value[group == g]
-        if len(mine) == 0:
-            continue
-        kth = np.sort(mine)[::-1][k - 1] if len(mine) >= k else -np.inf
-        within = (group == g) & (value >= kth - margin)
-        assert keep[within].all()
-
-
 def test_the_shortlist_rule_equals_its_definition_on_random_blocks():
     from matching.pruned import ShortlistRule
 
@@ -101,9 +70,3 @@ def test_the_shortlist_rule_equals_its_definition_on_random_blocks():
         kth = float(estimate[ranked[9]]) if len(ranked) >= 10 else -np.inf
         expected = [i for i in ranked[:30] if float(estimate[i]) >= kth - 0.4]
         assert set(expected) == chosen & set(mine.tolist())
-
-
-def test_the_top_k_prefilter_drops_most_of_a_large_group():
-    value = np.random.default_rng(0).normal(size=100_000).astype(np.float32)
-    keep = may_be_top_k(np.zeros(len(value), dtype=np.int64), value, 60, n_groups=1)
-    assert 60 <= keep.sum() < 200
