@@ -233,3 +233,43 @@ def _best_per_group(group, value, limit):
         out[n:n + keep] = ranked[:keep]
         n += keep
     return out[:n].copy()
+
+
+def type_table(skill_terms: tuple, skill_weight: np.ndarray, term_weights: np.ndarray, occupation_of_type: np.ndarray,
+               other_terms: list, intercept: float) -> np.ndarray:
+    """The pre-screen's log-odds per (seeker, type) from its terms, ``(n_block, n_types)`` float32.
+
+    *skill_terms* are the per-skill probability of meeting, shortfall and surplus against
+    each occupation's average, ``(n_block, n_occupations, K)`` each; *skill_weight* the
+    occupation's importance shares ``(n_occupations, K)``; *other_terms* the five
+    ``(n_block, n_types)`` type terms in :data:`matching.prescreen.TYPE_TERMS` order.
+    In NumPy the weighting, the sum over skills, the spread over types and the five
+    weighted additions were nine passes over block-sized temporaries; here each value is
+    read once.
+    """
+    p_meet, shortfall, surplus = (np.ascontiguousarray(t, dtype=np.float32) for t in skill_terms)
+    others = np.ascontiguousarray(np.stack(other_terms), dtype=np.float32)
+    return _type_table(p_meet, shortfall, surplus, np.ascontiguousarray(skill_weight, dtype=np.float32),
+                       np.ascontiguousarray(term_weights, dtype=np.float32),
+                       np.ascontiguousarray(occupation_of_type, dtype=np.int64), others, np.float32(intercept))
+
+
+@numba.njit(nogil=True, cache=True)
+def _type_table(p_meet, shortfall, surplus, skill_weight, w, occupation_of_type, others, intercept):
+    n_block, n_occupations, n_skills = p_meet.shape
+    n_types, n_others = len(occupation_of_type), others.shape[0]
+    out = np.empty((n_block, n_types), dtype=np.float32)
+    fit = np.empty(n_occupations, dtype=np.float32)
+    for b in range(n_block):
+        for o in range(n_occupations):
+            total = np.float32(0.0)
+            for k in range(n_skills):
+                combined = (p_meet[b, o, k] * w[0] + shortfall[b, o, k] * w[1]) + surplus[b, o, k] * w[2]
+                total += combined * skill_weight[o, k]
+            fit[o] = total
+        for t in range(n_types):
+            value = fit[occupation_of_type[t]] + intercept
+            for j in range(n_others):
+                value += w[3 + j] * others[j, b, t]
+            out[b, t] = value
+    return out

@@ -87,20 +87,15 @@ def type_log_odds(seekers: SeekerArrays, seeker_bits: np.ndarray, rows: np.ndarr
     """``prescreen``'s log-odds per (seeker, type) without the vacancy and travel terms, ``(n_block, n_types)``.
 
     Equal to ``type_terms(...) @ prescreen.type_weights + intercept`` up to float rounding,
-    without the ``(n_block, n_types, 8)`` table: the three soft-skill terms are combined per
-    skill before their one weighted sum over skills, and the rest are added in place
-    (a third of :func:`type_terms`' time went into stacking the table).
+    without the ``(n_block, n_types, 8)`` table: the terms are combined per skill and per
+    type in one compiled pass (:func:`matching.pair_kernels.type_table`).
     """
-    (p_meet, shortfall, surplus), weight, other_terms = _type_term_parts(seekers, seeker_bits, rows, types, proxies)
-    w = prescreen.type_weights
-    combined = p_meet * w[0]
-    combined += shortfall * w[1]
-    combined += surplus * w[2]
-    table = np.einsum("bok,ok->bo", combined, weight)[:, types.occupation]
-    table += np.float32(prescreen.intercept)
-    for weight_j, term in zip(w[3:], other_terms):
-        table += weight_j * term
-    return table
+    # Imported here: the pre-screen's other user, the API's per-seeker shortlist, then never
+    # loads Numba (1.7 s and ~100 MB per process).
+    from matching.pair_kernels import type_table
+
+    skill_terms, weight, other_terms = _type_term_parts(seekers, seeker_bits, rows, types, proxies)
+    return type_table(skill_terms, weight, prescreen.type_weights, types.occupation, other_terms, prescreen.intercept)
 
 
 def _type_term_parts(seekers, seeker_bits, rows, types, proxies):
