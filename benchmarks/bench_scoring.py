@@ -3,7 +3,9 @@
 Quality: the model is trained on the default simulated history (20,000 seekers, three
 years of placements chosen by past practice; :mod:`matching.training`) and every scorer is
 measured by :func:`matching.evaluation.evaluate` on a held-out region generated with
-another seed. The congestion curve runs the Sinkhorn re-ranking over a grid of strengths.
+another seed. The congestion curve runs the Sinkhorn re-ranking over a grid of strengths,
+for the learned model and for an oracle that ranks by the hidden true probabilities: what
+the oracle loses is the trade-off of the market itself, not of the model's errors.
 
 Speed: pairs scored per second, features included, on all feasible pairs of the held-out
 region with both cores (the scoring threads of :mod:`matching.parallel`), against two peers
@@ -75,13 +77,13 @@ class Scoring:
             "ipw_learned": {k: _round(v) for k, v in results["ipw"].scorers.loc["learned"].items()},
             "targets": targets(chosen),
             "selection_rate_below_four_fifths": _below_four_fifths(chosen),
-            "congestion_curve": self.congestion_curve(pairs, model),
+            "congestion_curve": self.congestion_curve(pairs, model.score_pairs(pairs.features)),
+            "congestion_curve_oracle": self.congestion_curve(pairs, pairs.true_probability.astype(np.float32)),
             "speed": self.speed(pairs, model, rule_based, fast),
         }
 
     @staticmethod
-    def congestion_curve(pairs, model) -> list[dict]:
-        score = model.score_pairs(pairs.features)
+    def congestion_curve(pairs, score) -> list[dict]:
         openings = pairs.market.vacancies.openings.astype(np.int64)
         base_ndcg = base_gini = None
         curve = []

@@ -1,14 +1,19 @@
-"""Compiled inner loops of pruned candidate generation: a block's feasible pairs and its shortlist.
+"""Compiled inner loops of pruned candidate generation (:mod:`matching.pruned`).
 
-At national scale a block of 256 seekers reaches ~16,000 vacancies, and only one cell in
-ten of that rectangle is a feasible pair. In NumPy every test is a pass over the whole
-rectangle with a temporary of its size (eleven passes, about 3.3 ns per cell, a third of
-the batch). Compiled, one pass per seeker decides each cell in registers and writes only
-the feasible pairs, and the shortlist is cut per seeker without sorting the block.
+At national scale a block of 256 seekers reaches ~16,000 vacancies; a fifth of that
+rectangle passes the knock-outs by type and a tenth is a feasible pair. In NumPy every
+test was a pass over the whole rectangle with a temporary of its size (eleven passes,
+about 3.3 ns per cell, a third of the batch). Compiled:
 
-Both kernels release the GIL, so the block threads run them side by side. Numba compiles
-them on first use and caches the machine code beside this file (or in the user's cache
-when that is read-only).
+* :func:`feasible_pairs` counts each seeker's vacancies within travel in one vectorised
+  pass, then visits only the vacancies of the types the seeker is eligible for;
+* :func:`shortlist` cuts each seeker's shortlist without sorting the block;
+* :func:`best_per_group` keeps each vacancy's running best candidates by a counting sort;
+* :func:`type_table` combines the pre-screen's per-type terms, reading each value once.
+
+The kernels release the GIL, so the block threads run them side by side. Numba compiles
+them on first use (about 11 s here) and caches the machine code beside this file, or in
+the user's cache when that is read-only. Only the national batch imports this module.
 """
 
 from __future__ import annotations
