@@ -18,6 +18,7 @@ the user's cache when that is read-only. Only the national batch imports this mo
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numba
@@ -286,8 +287,6 @@ def warm_up() -> float:
     Benchmarks call this before their clocks start, so that a timed run measures the work
     and the one-off compile (about 11 s on a cold cache) is reported on its own.
     """
-    import time
-
     started = time.perf_counter()
     units = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     eligible, reach_type = np.ones((3, 2), dtype=bool), np.array([0, 1, 0])
